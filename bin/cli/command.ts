@@ -1,0 +1,60 @@
+// What every subcommand declares, and the context it runs with. Options common to all commands are
+// declared once here so each command lists only its own.
+
+import type { ProgressListener } from '../../lib/progress.js'
+
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean'
+  readonly short?: string
+  readonly valueName?: string
+  readonly help: string
+}
+
+export type OptionValues = Record<string, string | boolean | undefined>
+
+export interface CommandContext {
+  readonly args: readonly string[]
+  readonly opts: OptionValues
+  /** Results go to stdout. */
+  readonly stdout: NodeJS.WritableStream
+  /** Progress listener for long work, undefined when silenced or not a TTY. */
+  readonly progress: ProgressListener | undefined
+  /** Warnings go to stderr unless --quiet. */
+  warn(message: string): void
+  /** A one-line summary on stderr unless --quiet (e.g. what unpack wrote). */
+  note(message: string): void
+}
+
+export interface Command {
+  readonly name: string
+  /** "SOURCE DIR": shown in usage lines. */
+  readonly usage: string
+  readonly summary: string
+  /** Further paragraphs for `COMMAND --help`. */
+  readonly details?: string
+  readonly options: Readonly<Record<string, OptionSpec>>
+  /** Which common option groups apply (source selection, network). */
+  readonly takesSource: boolean
+  readonly positionals: readonly [min: number, max: number]
+  run(ctx: CommandContext): Promise<void>
+}
+
+/** Options every command accepts. */
+export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+  quiet: { type: 'boolean', short: 'q', help: 'print nothing but errors (and results on stdout)' },
+  progress: {
+    type: 'string',
+    valueName: 'auto|bar|lines|none',
+    help: 'progress on stderr: auto = a bar on a TTY, nothing otherwise; lines = one line per layer',
+  },
+  debug: { type: 'boolean', help: 'show stack traces of errors' },
+}
+
+/** Options of commands that read an image source. */
+export const SOURCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  label: { type: 'string', short: 'l', valueName: 'L', help: 'which image of the archive (ref.name annotation)' },
+  platform: { type: 'string', valueName: 'os/arch[/variant]', help: 'platform to pick from an image index (default: this machine)' },
+  'normalize-label': { type: 'boolean', help: 'also match docker.io/library/x:latest against x:latest' },
+  insecure: { type: 'boolean', help: 'allow plain http registries and skip TLS verification' },
+}

@@ -1,0 +1,51 @@
+import t from 'tap'
+import { PassThrough } from 'node:stream'
+import { main } from '../../bin/cli/main.js'
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough() as unknown as NodeJS.WriteStream
+  let out = ''
+  let err = ''
+  stdout.on('data', d => (out += d))
+  ;(stderr as unknown as PassThrough).on('data', d => (err += d))
+  const code = await main(argv, { stdout, stderr })
+  return { code, stdout: out, stderr: err }
+}
+
+t.test('help and version', async t => {
+  const help = await run(['--help'])
+  t.equal(help.code, 0)
+  t.match(help.stdout, /usage: bootc-live-unpack <command>/)
+  t.match(help.stdout, /cmdline/)
+  t.equal((await run([])).code, 2, 'no command is a usage error')
+  const v = await run(['--version'])
+  t.match(v.stdout, /^\d+\.\d+\.\d+\n$/)
+  const ch = await run(['cmdline', '--help'])
+  t.equal(ch.code, 0)
+  t.match(ch.stdout, /--cmdline TEXT/)
+  t.match(ch.stdout, /--progress auto\|bar\|lines\|none/)
+})
+
+t.test('usage errors exit 2 with one line', async t => {
+  for (const argv of [['nope'], ['cmdline', '--bogus'], ['cmdline', 'extra'], ['cmdline', '--progress', 'fancy']]) {
+    const r = await run(argv)
+    t.equal(r.code, 2, argv.join(' '))
+    t.match(r.stderr, /^bootc-live-unpack: [^\n]+\n$/, 'one line')
+  }
+})
+
+t.test('errors exit 1 with one line and no stack unless --debug', async t => {
+  const r = await run(['cmdline', '--cmdline', 'root=bootc-live:/a bootc.zram=huge'])
+  t.equal(r.code, 1)
+  t.equal(r.stderr, 'bootc-live-unpack: kernel argument bootc.zram=huge: not a size (use e.g. 512M or 4G)\n')
+  const d = await run(['cmdline', '--debug', '--cmdline', 'root=bootc-live:/a bootc.zram=huge'])
+  t.match(d.stderr, /\n\s+at /, 'stack with --debug')
+})
+
+t.test('cmdline prints assignments', async t => {
+  const r = await run(['cmdline', '--cmdline', 'root=bootc-live:/root.oci bootc.live.erofs'])
+  t.equal(r.code, 0)
+  t.match(r.stdout, /^BOOTC_LIVE=1\nBOOTC_LIVE_SOURCE=\/root.oci\n/)
+  t.match(r.stdout, /\nBOOTC_LIVE_EROFS=1\n/)
+})
