@@ -34,7 +34,7 @@ if [ ! -e layout/index.json ]; then
     umoci repack --image layout:gzip bundle
     tar -C rootfs -cf - ./usr/share | tar -C bundle/rootfs -xf -
     umoci repack --image layout:gzip bundle
-    tar -C rootfs -cf - ./usr/lib --wildcards './usr/lib/python3*' | tar -C bundle/rootfs -xf -
+    (cd rootfs && tar -cf - ./usr/lib/python3*) | tar -C bundle/rootfs -xf -
     rm -f bundle/rootfs/etc/motd
     echo "bootc-live bench corpus" >bundle/rootfs/etc/issue
     umoci repack --image layout:gzip bundle
