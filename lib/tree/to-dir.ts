@@ -74,7 +74,8 @@ function isSafeName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0')
 }
 
-async function prepareTarget(dir: string): Promise<void> {
+/** Creates `dir` if missing; refuses a non-directory or a directory that is not empty. */
+export async function prepareTarget(dir: string): Promise<void> {
   let names: string[]
   try {
     names = await readdir(dir)

@@ -2,5 +2,10 @@
 
 import type { Command } from '../command.js'
 import { cmdlineCommand } from './cmdline.js'
+import { digestCommand } from './digest.js'
+import { erofsCommand } from './erofs.js'
+import { inspectCommand } from './inspect.js'
+import { mkfsCommand } from './mkfs.js'
+import { unpackCommand } from './unpack.js'
 
-export const COMMANDS: readonly Command[] = [cmdlineCommand]
+export const COMMANDS: readonly Command[] = [inspectCommand, unpackCommand, erofsCommand, mkfsCommand, digestCommand, cmdlineCommand]

@@ -1,0 +1,27 @@
+import { erofsFromImage } from '../../../lib/pipeline/erofs.js'
+import type { Command } from '../command.js'
+import { EROFS_OPTIONS, erofsOptions } from '../erofs-options.js'
+import { withImage } from '../image-options.js'
+import { formatBytes } from '../progress.js'
+import { summarizeTree } from '../summary.js'
+
+export const erofsCommand: Command = {
+  name: 'erofs',
+  usage: 'SOURCE IMAGE',
+  summary: 'build a deterministic EROFS image of the root filesystem straight from the layers',
+  details:
+    'No tree is written to disk: file data goes from the layers into the image. The bytes depend on\n' +
+    'the final tree only (null UUID and epoch times by default), so the same image always gives the\n' +
+    'same digest, whatever its layer split.',
+  options: EROFS_OPTIONS,
+  takesSource: true,
+  positionals: [2, 2],
+  async run(ctx) {
+    const [ref, path] = ctx.args as [string, string]
+    const opts = erofsOptions(ctx.opts)
+    const { tree, bytes } = await withImage(ctx, ref, image =>
+      erofsFromImage(image, path, { ...opts, ...(ctx.progress ? { onProgress: ctx.progress } : {}) }),
+    )
+    ctx.note(`wrote ${path}: ${formatBytes(bytes)}, ${summarizeTree(tree)}`)
+  },
+}
