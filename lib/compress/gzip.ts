@@ -1,0 +1,41 @@
+// gzip through node:zlib. zlib runs inflate on the libuv thread pool, so inflating overlaps with
+// whatever the consumer does on the main thread. Concatenated members (eStargz layers, pigz -i)
+// are decoded one after another by Gunzip itself.
+
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
+import { BootcLiveError, DecompressError } from '../errors.js'
+
+/** Output chunk size; callers feed 1 MiB reads. */
+export const GZIP_OUT_CHUNK = 256 * 1024
+
+export async function* gunzip(src: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
+  const z = createGunzip({ chunkSize: GZIP_OUT_CHUNK })
+  let feedError: unknown
+  // pipeline destroys `z` with the source's error, so iterating `z` below throws it unchanged.
+  const input = Readable.from(src)
+  const feeding = pipeline(input, z).catch(err => {
+    feedError = err
+  })
+  try {
+    for await (const chunk of z) yield chunk as Buffer
+    await feeding
+    if (feedError !== undefined) throw feedError
+  } catch (err) {
+    throw wrapDecompressError(err, what, 'gzip')
+  } finally {
+    // On an early stop this makes pipeline destroy the source too; 'close' comes after the source
+    // iterator's return() has run, so its file is closed when we return.
+    z.destroy()
+    await feeding
+    if (!input.closed) await new Promise(resolve => input.once('close', resolve))
+  }
+}
+
+/** Errors from the source (digest checks) pass through; codec errors become DecompressError. */
+export function wrapDecompressError(err: unknown, what: string, codec: string): unknown {
+  if (err instanceof BootcLiveError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new DecompressError(`${what}: ${codec}: ${message.toLowerCase()}`, { cause: err })
+}

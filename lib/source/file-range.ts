@@ -1,0 +1,25 @@
+// Positional reads of a byte range of an open file in 1 MiB chunks: blobs are streamed, never held.
+
+import type { FileHandle } from 'node:fs/promises'
+import { FormatError } from '../errors.js'
+
+export const READ_CHUNK = 1024 * 1024
+
+/** Yields bytes [start, start + length) of `fh`; a file that ends early is a FormatError. */
+export async function* readRange(fh: FileHandle, start: number, length: number, what: string): AsyncGenerator<Buffer> {
+  let at = 0
+  while (at < length) {
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - at))
+    const { bytesRead } = await fh.read(buf, 0, buf.length, start + at)
+    if (bytesRead === 0) throw new FormatError(`${what}: file ends after ${at} of ${length} bytes`)
+    at += bytesRead
+    yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead)
+  }
+}
+
+/** Exactly `length` bytes at `position` (for small reads: headers, JSON). */
+export async function readExact(fh: FileHandle, position: number, length: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of readRange(fh, position, length, what)) chunks.push(chunk)
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+}
