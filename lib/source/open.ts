@@ -1,19 +1,20 @@
-// SOURCE string -> ImageSource. Archives and layouts are read here; registry and http sources are
-// added by their own modules.
+// SOURCE string -> ImageSource: archives and layouts on disk, oci-archives over http(s), registries.
 
 import { existsSync, statSync } from 'node:fs'
-import { UnsupportedError } from '../errors.js'
 import { BlobImageSource } from '../oci/blob-source.js'
 import type { ImageSource } from '../oci/image.js'
 import { parseSourceRef, type SourceRef } from '../oci/reference.js'
 import { openArchiveStore } from './archive.js'
 import { openCompressedArchiveStore, sniffFile } from './compressed.js'
+import { openHttpStore, type HttpSourceOptions } from './http.js'
 import { openLayoutStore } from './layout.js'
+import { openRegistryStore, type RegistrySourceOptions } from './registry/store.js'
 
-export interface OpenSourceOptions {
-  /** Where a compressed archive is decompressed to (default: os.tmpdir()). */
-  tmpDir?: string
-}
+/**
+ * Network options (retries, insecure, credentials, progress) apply to http(s):// and docker://;
+ * `tmpDir` is where a compressed or downloaded archive is kept while the source is open.
+ */
+export interface OpenSourceOptions extends HttpSourceOptions, RegistrySourceOptions {}
 
 export interface OpenedSource extends ImageSource {
   /** The label parsed from the SOURCE string; openImage() uses it unless given another. */
@@ -32,8 +33,9 @@ export async function openSource(ref: string, opts: OpenSourceOptions = {}): Pro
 async function openStore(ref: SourceRef, opts: OpenSourceOptions) {
   switch (ref.kind) {
     case 'http':
+      return openHttpStore(ref.location, opts)
     case 'docker':
-      throw new UnsupportedError(`image source ${ref.kind === 'docker' ? 'docker://' : ''}${ref.location}: ${ref.kind} sources are not supported yet`)
+      return openRegistryStore(ref.location, opts)
     case 'layout':
       return openLayoutStore(ref.location)
     case 'archive':

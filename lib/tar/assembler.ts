@@ -3,7 +3,8 @@
 // drive it, and differ only in how they get the bytes.
 //
 // Typeflags, following GNU tar 1.34 (extract.c) where POSIX leaves room:
-//   '0' '\0' '7' file ('0'/'\0' with a trailing '/' is a directory: old v7/BSD convention)
+//   '0' '\0' '7' file ('\0' with a trailing '/' is a directory: the old v7 convention; Go and python do
+//   the same, and a '0' entry with a trailing '/' stays a regular file)
 //   '1' hardlink, '2' symlink, '3' chr, '4' blk, '5' dir, '6' fifo
 //   'D' GNU dumpdir: a directory; its data (the incremental listing) is skipped
 //   'x' (and Solaris 'X') PAX records for the next entry; 'g' global PAX: skipped, as GNU tar does
@@ -121,7 +122,7 @@ export class EntryAssembler {
 }
 
 function entryType(typeflag: string, path: string): TarEntryType {
-  if ((typeflag === '0' || typeflag === '\0') && path.endsWith('/')) return 'dir'
+  if (typeflag === '\0' && path.endsWith('/')) return 'dir'
   return TYPES[typeflag] ?? 'file'
 }
 

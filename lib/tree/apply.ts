@@ -100,8 +100,9 @@ export class LayerApplier {
   private whiteout(e: TarEntry, parts: string[], name: string): void {
     const opaque = name === WHITEOUT_OPAQUE
     const victim = name.slice(WHITEOUT_PREFIX.length)
-    if (!opaque && (victim === '' || victim === '.' || victim === '..')) {
-      throw new FormatError(`layer entry ${showPath(e.path)}: invalid whiteout name ${showPath(name)}`)
+    if (!opaque && victim === '') throw new FormatError(`layer entry ${showPath(e.path)}: bare whiteout ${showPath(name)} names nothing`)
+    if (!opaque && (victim === '.' || victim === '..')) {
+      throw new UnsafePathError(`layer entry ${showPath(e.path)}: whiteout ${showPath(name)} would delete outside its directory`)
     }
     // A missing parent, or one that is not a directory (now a file), has nothing to hide.
     const dir = findDir(this.tree.root, parts, e.path)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FormatError, NotFoundError, UnsupportedError } from '../../lib/errors.js'
+import { FormatError, NetworkError, NotFoundError } from '../../lib/errors.js'
 import { openSource } from '../../lib/source/open.js'
 import { run, tempDir, umociImage } from './fixtures/oci.js'
 
@@ -18,9 +18,14 @@ t.test('layout forms, including a directory name with a colon', async t => {
   }
 })
 
-t.test('unsupported and missing sources', async t => {
-  await t.rejects(openSource('docker://quay.io/x/y:1'), { constructor: UnsupportedError, message: /docker:\/\/quay\.io\/x\/y:1: docker sources are not supported yet/ })
-  await t.rejects(openSource('https://example.com/x.tar'), UnsupportedError)
+t.test('network sources dispatch to the http and registry clients', async t => {
+  // Port 1 on loopback refuses connections: the error must come from the network code.
+  const net = { retry: { retries: 0 } }
+  await t.rejects(openSource('http://127.0.0.1:1/x.oci', net), { constructor: NetworkError, message: /127\.0\.0\.1:1/ })
+  await t.rejects(openSource('docker://127.0.0.1:1/x/y:1', { ...net, insecure: true, authFiles: false }), NetworkError)
+})
+
+t.test('missing and malformed sources', async t => {
   await t.rejects(openSource(join(work, 'none.tar')), NotFoundError)
   const notOci = join(work, 'not-oci.tar')
   run('tar', ['-C', layout, '-cf', notOci, 'index.json'])

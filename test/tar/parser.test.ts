@@ -30,7 +30,7 @@ t.test('typeflags', async t => {
     [{ name: 'dump', type: 'D', data: 'Yfile\0\0' }, after],
     [{ name: 'odd', type: 'A', data: 'data!' }, after],
     [{ name: 'c', type: '7', data: 'abc' }],
-    [{ name: 'old/', type: '0' }, { name: 'ln', type: '2', linkname: 't' }],
+    [{ name: 'old/', type: '\0' }, { name: 'reg/', type: '0' }, { name: 'ln', type: '2', linkname: 't' }],
     [{ name: 'h', type: '1', linkname: 'x', size: 700 }, after],
     [{ name: 'sp', type: 'S', data: 'x' }],
     [{ name: 'mv', type: 'M', data: 'x' }],
@@ -41,7 +41,7 @@ t.test('typeflags', async t => {
   t.match(dump, [{ path: 'dump', type: 'dir', size: 0 }, { path: 'after' }], "'D' dumpdir is a directory")
   t.match(odd, [{ path: 'odd', type: 'file', size: 5 }, { path: 'after' }], 'unknown typeflag: a file')
   t.match(contiguous, [{ type: 'file', size: 3 }], "'7' contiguous: a file")
-  t.match(old, [{ type: 'dir', path: 'old/' }, { type: 'symlink', linkpath: 't' }])
+  t.match(old, [{ type: 'dir', path: 'old/' }, { type: 'file', path: 'reg/' }, { type: 'symlink', linkpath: 't' }], "'\\0' with a trailing slash is a directory, '0' is not (as Go and python)")
   t.match(hard, [{ type: 'hardlink', size: 0, linkpath: 'x' }, { path: 'after' }], 'a hardlink header size has no data')
   t.match(s, { code: 'UNSUPPORTED', message: 'tar entry "sp": gnu sparse files are not supported' })
   t.match(m, { code: 'UNSUPPORTED', message: /^tar entry "mv": gnu multi-volume/ })

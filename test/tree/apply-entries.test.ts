@@ -126,6 +126,7 @@ t.test('non-ASCII names stay byte strings and mtimes are kept', async t => {
 t.test('error messages name the entry and the target', async t => {
   t.throws(() => build([['h a/b missing/x']]), { message: 'layer entry "a/b": hardlink target "missing/x" does not exist' })
   t.throws(() => build([['f a 1', 'f a/b 1']]), { message: 'layer entry "a/b": parent "a" is not a directory (reg)' })
-  t.throws(() => build([['f .wh.']]), { message: 'layer entry ".wh.": invalid whiteout name ".wh."' })
+  t.throws(() => build([['f .wh.']]), { message: 'layer entry ".wh.": bare whiteout ".wh." names nothing', code: 'FORMAT' })
+  t.throws(() => build([['f a/.wh..']]), { message: 'layer entry "a/.wh..": whiteout ".wh.." would delete outside its directory', code: 'UNSAFE_PATH' })
   t.throws(() => build([['s .. /etc']]), { message: 'layer entry "..": symlink would replace the root directory' })
 })

@@ -2,7 +2,7 @@
 // TestUnpackOpaqueWhiteout / TestUnpackEntryWhiteout re-derived, plus same-layer orderings.
 
 import t from 'tap'
-import { FormatError } from '../../lib/errors.js'
+import { FormatError, UnsafePathError } from '../../lib/errors.js'
 import { build, names, runCases } from './fixtures/apply-fixtures.js'
 
 t.test('moby TestApplyLayerWhiteouts: cumulative layers', async t => {
@@ -144,7 +144,7 @@ runCases([
     want: ['/etc dir 0755 0:0', '/etc/x reg 0644 0:0 L0:1'],
   },
   { name: 'bare .wh. is invalid', layers: [['f a 1'], ['f .wh.']], error: FormatError },
-  { name: '.wh... is invalid', layers: [['d a'], ['f a/.wh...']], error: FormatError },
+  { name: '.wh... is invalid', layers: [['d a'], ['f a/.wh...']], error: UnsafePathError },
   {
     name: 'hardlink into a lower layer survives a later whiteout of its target, with the content',
     layers: [['f a 5'], ['h b a'], ['f .wh.a']],

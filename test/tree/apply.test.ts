@@ -87,7 +87,7 @@ runCases([
   ...['.wh...', 'etc/.wh...', '.wh..', 'etc/.wh..'].map((wh, i) => ({
     name: ['WhiteoutRootParent', 'WhiteoutParent', 'WhiteoutRoot', 'WhiteoutCurrentDirectory'][i]!,
     layers: [LOWER_ETC, [`f ${wh}`]],
-    error: FormatError,
+    error: UnsafePathError,
   })),
   {
     name: 'WhiteoutSymlink',

@@ -188,7 +188,7 @@ def corrupt(layout, tag, kind):
               'fsLayers': [{'blobSum': layer['digest']}], 'history': [{'v1Compatibility': dump(c).decode()}]}
         layout.set_desc(tag, layout.put(dump(s1), MT['schema1']))
         layout.save_index()
-        return MT['schema1']
+        return 'schema1'
     if kind == 'manifest-media-type':  # the manifest says it is an index; the descriptor says manifest
         m['mediaType'] = MT['index']
         layout.save_image(tag, m, manifest_type=MT['manifest'])

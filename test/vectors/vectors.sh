@@ -119,7 +119,7 @@ by_tar "$L/labels" labels
 vec labels-latest labels latest tree "two images (latest, other): pick latest"
 vec labels-other labels other tree "two images (latest, other): pick other"
 vec labels-unknown labels nosuch "NOT_FOUND:nosuch" "label not in the archive: error names it"
-vec labels-omitted-several labels "" "NOT_FOUND:more than one image" "no label given and two images"
+vec labels-omitted-several labels "" tree "no label given, two images (latest and other): the one labelled latest"
 image "$L/labels-nonlatest" alpha simple
 image "$L/labels-nonlatest" beta simple label-other
 by_tar "$L/labels-nonlatest" labels-nonlatest
@@ -176,7 +176,7 @@ under the old digest, same size"
 broken layer-size simple layer-size SIZE_MISMATCH "layer descriptor size one more than the blob"
 broken missing-blob simple missing-blob MISSING_BLOB "layer blob absent from the archive"
 broken diff-id simple diff-id DIGEST_MISMATCH "config diff_ids[0] is the sha256 of something else"
-broken diff-id-count simple diff-id-count FORMAT "config has 2 diff_ids for 1 layer"
+broken diff-id-count simple diff-id-count INVALID_JSON "config has 2 diff_ids for 1 layer"
 broken json-index simple json-index INVALID_JSON "index.json cut short"
 broken json-manifest simple json-manifest INVALID_JSON "manifest blob is truncated JSON"
 broken json-config simple json-config INVALID_JSON "config blob is truncated JSON"
@@ -184,5 +184,5 @@ broken encrypted simple encrypted UNSUPPORTED_MEDIA_TYPE "layer media type tar+g
 broken unknown-media-type simple unknown-media-type UNSUPPORTED_MEDIA_TYPE "layer media type \
 application/x-unknown-layer"
 broken schema1 simple schema1 UNSUPPORTED "descriptor and manifest are docker schema1 (prettyjws)"
-broken manifest-media-type simple manifest-media-type FORMAT "manifest's own mediaType says image index, \
+broken manifest-media-type simple manifest-media-type INVALID_JSON "manifest's own mediaType says image index, \
 its descriptor says image manifest (CVE-2021-41190)"
