@@ -25,19 +25,19 @@ fi
 
 # Layer split: 1 = all but /usr/share and /usr/lib/python3*; 2 = /usr/share; 3 = python, plus a
 # whiteout (a deleted file) and a replaced file, so the corpus exercises whiteouts too.
-if [ ! -e layout/index.json ]; then
-    rm -rf layout bundle
+if [ ! -e layout/.complete ]; then
+    rm -rf layout bundle bundle-full corpus*.oci
     umoci init --layout layout
     umoci new --image layout:gzip
     umoci unpack --image layout:gzip bundle >/dev/null
     tar -C rootfs --exclude=./.complete --exclude=./usr/share --exclude='./usr/lib/python3*' -cf - . | tar -C bundle/rootfs -xf -
-    umoci repack --image layout:gzip bundle
+    umoci repack --refresh-bundle --image layout:gzip bundle
     tar -C rootfs -cf - ./usr/share | tar -C bundle/rootfs -xf -
-    umoci repack --image layout:gzip bundle
+    umoci repack --refresh-bundle --image layout:gzip bundle
     (cd rootfs && tar -cf - ./usr/lib/python3*) | tar -C bundle/rootfs -xf -
     rm -f bundle/rootfs/etc/motd
     echo "bootc-live bench corpus" >bundle/rootfs/etc/issue
-    umoci repack --image layout:gzip bundle
+    umoci repack --refresh-bundle --image layout:gzip bundle
     rm -rf bundle
 
     umoci new --image layout:squashed
@@ -47,6 +47,7 @@ if [ ! -e layout/index.json ]; then
     umoci repack --image layout:squashed bundle
     rm -rf bundle
     umoci gc --layout layout
+    touch layout/.complete
 fi
 
 [ -e corpus.oci ] || skopeo copy -q oci:layout:gzip oci-archive:corpus.oci:latest
