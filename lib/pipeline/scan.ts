@@ -7,9 +7,12 @@ import { withContextAsync } from '../errors.js'
 import { TarParser } from '../tar/parser.js'
 import { LayerApplier } from '../tree/apply.js'
 import { Tree } from '../tree/node.js'
+import type { Stager } from './stage.js'
 
 export interface ScanOptions {
   onProgress?: ProgressListener
+  /** Copy file data here while scanning (see stage.ts) instead of referencing layer ranges. */
+  stager?: Stager
 }
 
 export async function treeFromImage(image: Image, opts: ScanOptions = {}): Promise<Tree> {
@@ -17,15 +20,22 @@ export async function treeFromImage(image: Image, opts: ScanOptions = {}): Promi
   for (const layer of image.layers) {
     const what = `layer ${layer.index + 1}/${layer.count} ${layer.descriptor.digest}`
     await withContextAsync(what, async () => {
-      const applier = new LayerApplier(tree, layer.index)
-      const parser = new TarParser({ entry: e => applier.apply(e) })
+      const stager = opts.stager
+      const applier = new LayerApplier(tree, layer.index, stager?.contentOf)
+      const parser = new TarParser(
+        stager ? { entry: e => applier.apply(e), data: stager.data, entryEnd: stager.entryEnd } : { entry: e => applier.apply(e) },
+      )
       const report = progressOf(opts.onProgress, 'scan', layer.index, layer.count)
       report(0, false)
-      for await (const chunk of layer.openUncompressed()) {
-        parser.write(chunk)
-        report(parser.position, false)
+      try {
+        for await (const chunk of layer.openUncompressed()) {
+          parser.write(chunk)
+          report(parser.position, false)
+        }
+        parser.end()
+      } finally {
+        stager?.abort()
       }
-      parser.end()
       applier.finish()
       report(parser.position, true)
     })

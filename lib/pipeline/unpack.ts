@@ -1,7 +1,10 @@
-// OCI image -> directory: pass 1 builds the tree from the layers' headers, pass 2 streams the
-// layers again and writes each surviving file once, straight to its final place.
+// OCI image -> directory, in one pass over the layers: the tree is built from the headers while
+// file data is copied to a staging folder inside the target (stage.ts); the directory writer then
+// creates the final tree, renaming each surviving file into place.
 
-import { readdir, rm } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Image } from '../oci/image.js'
 import type { ProgressListener } from '../progress.js'
 import { BasicContentReader } from '../tree/content.js'
@@ -9,6 +12,7 @@ import type { Tree } from '../tree/node.js'
 import { prepareTarget, writeTreeToDir } from '../tree/to-dir.js'
 import { LayerContentReader } from './layer-content.js'
 import { treeFromImage } from './scan.js'
+import { Stager } from './stage.js'
 
 export interface UnpackOptions {
   onProgress?: ProgressListener
@@ -21,11 +25,16 @@ export interface UnpackOptions {
  */
 export async function unpackImage(image: Image, dir: string, opts: UnpackOptions = {}): Promise<Tree> {
   await prepareTarget(dir) // before the long scan, and so everything in dir afterwards is ours
+  // A random name: an image cannot plant an entry that collides with it (checked anyway).
+  const staging = join(dir, `.bootc-live-staging-${randomBytes(8).toString('hex')}`)
   try {
-    const tree = await treeFromImage(image, opts)
-    await writeTreeToDir(tree, contentReaderFor(image, opts.onProgress), dir, {
+    await mkdir(staging, 0o700)
+    const tree = await treeFromImage(image, { ...opts, stager: new Stager(staging) })
+    await writeTreeToDir(tree, new BasicContentReader(), dir, {
+      moveFrom: staging,
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     })
+    await rm(staging, { recursive: true })
     return tree
   } catch (err) {
     await removeContents(dir)
@@ -33,7 +42,7 @@ export async function unpackImage(image: Image, dir: string, opts: UnpackOptions
   }
 }
 
-/** Reads any content a tree built from `image` refers to. */
+/** Reads any content a tree built from `image` (without staging) refers to. */
 export function contentReaderFor(image: Image, onProgress?: ProgressListener): BasicContentReader {
   return new BasicContentReader(new LayerContentReader(image, onProgress))
 }

@@ -12,7 +12,7 @@
 import { FormatError, UnsafePathError } from '../errors.js'
 import type { TarEntry } from '../tar/entry.js'
 import { cleanPath, findDir, makeDir, showPath } from './path.js'
-import { Inode, type Kind, type Tree } from './node.js'
+import { Inode, type Content, type Kind, type Tree } from './node.js'
 
 export const WHITEOUT_PREFIX = '.wh.'
 export const WHITEOUT_OPAQUE = '.wh..wh..opq'
@@ -33,9 +33,15 @@ export class LayerApplier {
   /** Upper paths of this layer: directory inode -> names in it created or passed through. */
   private upper = new Map<Inode, Set<string>>()
 
+  /**
+   * `contentOf` decides where a new regular file's bytes are referenced from; by default the range
+   * of the layer's tar stream (read again in a second pass). It is called only for files that
+   * enter the tree with data, so a caller may also use it to start copying that data elsewhere.
+   */
   constructor(
     readonly tree: Tree,
     readonly layerIndex: number,
+    private readonly contentOf: (e: TarEntry, layerIndex: number) => Content = layerRange,
   ) {}
 
   apply(e: TarEntry): void {
@@ -75,7 +81,7 @@ export class LayerApplier {
     const node = new Inode(NODE_KIND[e.type as keyof typeof NODE_KIND], e.mode)
     setAttributes(node, e)
     if (node.kind === 'reg' && e.size > 0) {
-      node.content = { kind: 'layer', layer: this.layerIndex, offset: e.dataOffset, size: e.size }
+      node.content = this.contentOf(e, this.layerIndex)
     } else if (node.kind === 'symlink') {
       node.target = e.linkpath
     } else if (node.kind === 'chr' || node.kind === 'blk') {
@@ -154,4 +160,8 @@ function setAttributes(node: Inode, e: TarEntry): void {
   node.mtimeSec = e.mtimeSec
   node.mtimeNsec = e.mtimeNsec
   node.xattrs = e.xattrs !== null && e.xattrs.size > 0 ? new Map(e.xattrs) : null
+}
+
+function layerRange(e: TarEntry, layer: number): Content {
+  return { kind: 'layer', layer, offset: e.dataOffset, size: e.size }
 }

@@ -4,10 +4,13 @@
 // last and deepest first so their mtimes survive the writes into them.
 // Without root (or when the kernel refuses) it degrades like umoci's rootless mode: ownership,
 // device nodes and privileged xattrs are skipped with one warning per kind, never a crash.
+// The system calls are synchronous on purpose: each is a few microseconds on tmpfs, while a
+// promise round trip through the thread pool costs more than the call, and decompression keeps
+// running on the pool meanwhile.
 
-import { chmod, lchown, link, mkdir, open, readdir, symlink, type FileHandle } from 'node:fs/promises'
-import { constants } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdir, readdir } from 'node:fs/promises'
+import { chmodSync, closeSync, constants, lchownSync, linkSync, mkdirSync, openSync, renameSync, symlinkSync, writeSync } from 'node:fs'
+import { basename, dirname, resolve } from 'node:path'
 import { BootcLiveError, FormatError, SizeMismatchError, UnsafePathError, UsageError, describeSystemError } from '../errors.js'
 import { lsetxattr, lutimes, mknod } from '../native.js'
 import type { ContentReader } from './content.js'
@@ -16,6 +19,11 @@ import { Inode, Tree, compareNames, walk, type Kind } from './node.js'
 export interface WriteDirOptions {
   /** Called once per kind of thing that could not be restored (ownership, devices, xattrs). */
   onWarning?: (msg: string) => void
+  /**
+   * A staging folder on the target's filesystem: 'file' contents inside it are renamed into place
+   * instead of copied. It may sit directly in `dir` (the one entry allowed in the target then).
+   */
+  moveFrom?: string
 }
 
 /** One name in the tree, in walk order. `first` is set when an earlier name has the same inode. */
@@ -39,14 +47,20 @@ const NODE_TYPE: Partial<Record<Kind, number>> = {
 const REFUSED = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EINVAL', 'E2BIG'])
 
 export async function writeTreeToDir(tree: Tree, reader: ContentReader, dir: string, opts: WriteDirOptions = {}): Promise<void> {
-  const entries = planEntries(tree, Buffer.from(resolve(dir)))
-  await prepareTarget(dir)
-  const out = new DirWriter(opts.onWarning)
-  for (const e of entries.slice(1)) await io(e, () => out.create(e)) // entries[0] is the root: dir itself
+  const target = resolve(dir)
+  const entries = planEntries(tree, Buffer.from(target))
+  const staging = opts.moveFrom === undefined ? undefined : resolve(opts.moveFrom)
+  const stagingName = staging !== undefined && dirname(staging) === target ? basename(staging) : undefined
+  if (stagingName !== undefined && tree.root.children!.has(stagingName)) {
+    throw new UsageError(`staging folder ${staging} has the name of an entry of the tree`)
+  }
+  await prepareTarget(dir, stagingName)
+  const out = new DirWriter(opts.onWarning, staging === undefined ? undefined : Buffer.from(`${staging}/`))
+  for (const e of entries.slice(1)) io(e, () => out.create(e)) // entries[0] is the root: dir itself
   await out.writeContents(reader)
   const unique = entries.filter(e => e.first === null && !out.missing.has(e.node))
-  for (const e of unique) if (e.node.kind !== 'dir') await io(e, () => out.setMetadata(e))
-  for (const e of [...unique].reverse()) if (e.node.kind === 'dir') await io(e, () => out.setMetadata(e))
+  for (const e of unique) if (e.node.kind !== 'dir') io(e, () => out.setMetadata(e))
+  for (const e of [...unique].reverse()) if (e.node.kind === 'dir') io(e, () => out.setMetadata(e))
   out.flushWarnings()
 }
 
@@ -75,7 +89,7 @@ function isSafeName(name: string): boolean {
 }
 
 /** Creates `dir` if missing; refuses a non-directory or a directory that is not empty. */
-export async function prepareTarget(dir: string): Promise<void> {
+export async function prepareTarget(dir: string, allowed?: string): Promise<void> {
   let names: string[]
   try {
     names = await readdir(dir)
@@ -85,12 +99,12 @@ export async function prepareTarget(dir: string): Promise<void> {
     if (code === 'ENOTDIR') throw new UsageError(`target ${dir}: not a directory`)
     throw err
   }
-  if (names.length > 0) throw new UsageError(`target ${dir}: directory is not empty`)
+  if (names.some(n => n !== allowed)) throw new UsageError(`target ${dir}: directory is not empty`)
 }
 
-async function io(e: Entry, fn: () => Promise<void>): Promise<void> {
+function io(e: Entry, fn: () => void): void {
   try {
-    await fn()
+    fn()
   } catch (err) {
     if (err instanceof BootcLiveError) throw err
     throw new BootcLiveError('IO', `writing ${e.shown}: ${describeSystemError(err)}`, { cause: err })
@@ -105,25 +119,34 @@ class DirWriter {
   private readonly gid = process.getgid?.()
   private readonly warnings = new Map<string, { count: number; first: string }>()
 
-  constructor(private readonly onWarning?: (msg: string) => void) {}
+  constructor(
+    private readonly onWarning?: (msg: string) => void,
+    /** Prefix (with a trailing '/') of staged files to rename rather than copy. */
+    private readonly moveFrom?: Buffer,
+  ) {}
 
-  async create(e: Entry): Promise<void> {
+  create(e: Entry): void {
     const { node, path } = e
     if (e.first) {
-      if (!this.missing.has(node)) await link(e.first.path, path)
+      if (!this.missing.has(node)) linkSync(e.first.path, path)
     } else if (node.kind === 'dir') {
-      await mkdir(path, 0o700)
+      mkdirSync(path, 0o700)
     } else if (node.kind === 'reg') {
-      await (await open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)).close()
+      const c = node.content!
+      if (this.moveFrom && c.kind === 'file' && c.path.subarray(0, this.moveFrom.length).equals(this.moveFrom)) {
+        renameSync(c.path, path)
+        return
+      }
+      closeSync(openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600))
       if (node.size > 0) this.files.push(e)
     } else if (node.kind === 'symlink') {
-      await symlink(Buffer.from(node.target!, 'latin1'), path)
+      symlinkSync(Buffer.from(node.target!, 'latin1'), path)
     } else {
-      await this.makeNode(e)
+      this.makeNode(e)
     }
   }
 
-  private async makeNode(e: Entry): Promise<void> {
+  private makeNode(e: Entry): void {
     try {
       mknod(e.path, NODE_TYPE[e.node.kind]! | 0o600, e.node.rdevMajor, e.node.rdevMinor)
     } catch (err) {
@@ -142,27 +165,29 @@ class DirWriter {
       )
       sink.checkComplete()
     } finally {
-      await sink.closeAll()
+      sink.closeAll()
     }
   }
 
-  async setMetadata(e: Entry): Promise<void> {
+  setMetadata(e: Entry): void {
     const { node, path } = e
     if (this.uid === 0) {
-      await this.tolerate('ownership not restored', e.shown, () => lchown(path, node.uid, node.gid))
+      this.tolerate('ownership not restored', e.shown, () => lchownSync(path, node.uid, node.gid))
     } else if (node.uid !== this.uid || node.gid !== this.gid) {
       this.warn('ownership not restored (not running as root)', `${e.shown} wants ${node.uid}:${node.gid}`)
     }
-    for (const [name, value] of [...(node.xattrs ?? [])].sort((a, b) => compareNames(a[0], b[0]))) {
-      await this.tolerate('xattrs not set', `${e.shown} ${JSON.stringify(name)}`, async () => lsetxattr(path, name, value))
+    if (node.xattrs) {
+      for (const [name, value] of [...node.xattrs].sort((a, b) => compareNames(a[0], b[0]))) {
+        this.tolerate('xattrs not set', `${e.shown} ${JSON.stringify(name)}`, () => lsetxattr(path, name, value))
+      }
     }
-    if (node.kind !== 'symlink') await chmod(path, node.mode)
+    if (node.kind !== 'symlink') chmodSync(path, node.mode)
     lutimes(path, node.mtimeSec, node.mtimeNsec)
   }
 
-  private async tolerate(what: string, detail: string, fn: () => Promise<void>): Promise<void> {
+  private tolerate(what: string, detail: string, fn: () => void): void {
     try {
-      await fn()
+      fn()
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (!code || !REFUSED.has(code)) throw err
@@ -185,43 +210,43 @@ class DirWriter {
 
 /** Places delivered chunks by position; keeps at most MAX_OPEN_FILES descriptors open. */
 class ContentSink {
-  private readonly open = new Map<number, FileHandle>()
+  private readonly open = new Map<number, number>()
   private readonly written: number[]
 
   constructor(private readonly files: readonly Entry[]) {
     this.written = files.map(() => 0)
   }
 
-  async write(i: number, chunk: Uint8Array, at: number): Promise<void> {
+  write(i: number, chunk: Uint8Array, at: number): void {
     const e = this.files[i]!
     const size = e.node.size
     if (at + chunk.length > size) throw new SizeMismatchError(`content of ${e.shown}`, at + chunk.length, size)
-    const fh = await this.handle(i)
+    const fd = this.handle(i)
     for (let off = 0; off < chunk.length; ) {
-      off += (await fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten
+      off += writeSync(fd, chunk, off, chunk.length - off, at + off)
     }
     this.written[i]! += chunk.length
     if (this.written[i] === size) {
       this.open.delete(i)
-      await fh.close()
+      closeSync(fd)
     }
   }
 
-  /** The open handle for file i, most recently used last in `open` (Map order), evicting the oldest. */
-  private async handle(i: number): Promise<FileHandle> {
-    let fh = this.open.get(i)
-    if (fh) {
+  /** The open descriptor for file i, most recently used last in `open` (Map order), evicting the oldest. */
+  private handle(i: number): number {
+    let fd = this.open.get(i)
+    if (fd !== undefined) {
       this.open.delete(i)
     } else {
       if (this.open.size >= MAX_OPEN_FILES) {
-        const [oldest, old] = this.open.entries().next().value as [number, FileHandle]
+        const [oldest, old] = this.open.entries().next().value as [number, number]
         this.open.delete(oldest)
-        await old.close()
+        closeSync(old)
       }
-      fh = await open(this.files[i]!.path, O_WRONLY | O_NOFOLLOW)
+      fd = openSync(this.files[i]!.path, O_WRONLY | O_NOFOLLOW)
     }
-    this.open.set(i, fh)
-    return fh
+    this.open.set(i, fd)
+    return fd
   }
 
   checkComplete(): void {
@@ -230,9 +255,8 @@ class ContentSink {
     })
   }
 
-  async closeAll(): Promise<void> {
-    const handles = [...this.open.values()]
+  closeAll(): void {
+    for (const fd of this.open.values()) closeSync(fd)
     this.open.clear()
-    await Promise.all(handles.map(fh => fh.close()))
   }
 }
