@@ -117,9 +117,10 @@ export async function withContextAsync<T>(context: string, fn: () => Promise<T>)
   }
 }
 
+/** Adds the prefix once: errors raised deeper may already carry the same context. */
 export function addContext(context: string, err: unknown): unknown {
   if (err instanceof BootcLiveError) {
-    err.message = `${context}: ${err.message}`
+    if (!err.message.startsWith(`${context}: `)) err.message = `${context}: ${err.message}`
     return err
   }
   return err

@@ -57,4 +57,9 @@ export const SOURCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   platform: { type: 'string', valueName: 'os/arch[/variant]', help: 'platform to pick from an image index (default: this machine)' },
   'normalize-label': { type: 'boolean', help: 'also match docker.io/library/x:latest against x:latest' },
   insecure: { type: 'boolean', help: 'allow plain http registries and skip TLS verification' },
+  creds: { type: 'string', valueName: 'USER:PASSWORD', help: 'registry credentials (default: from auth.json files)' },
+  authfile: { type: 'string', valueName: 'PATH', help: 'containers auth.json to read credentials from' },
+  retries: { type: 'string', valueName: 'N', help: 'network retries after a transient failure (default 5)' },
+  timeout: { type: 'string', valueName: 'SECONDS', help: 'give up on a connection idle this long (default 30)' },
+  'max-bytes': { type: 'string', valueName: 'N', help: 'refuse an http(s) download larger than N bytes' },
 }

@@ -3,8 +3,8 @@
 import { UsageError } from '../../lib/errors.js'
 import type { Image } from '../../lib/oci/image.js'
 import { parsePlatform } from '../../lib/oci/platform.js'
-import { openSource, type OpenedSource } from '../../lib/source/open.js'
-import type { CommandContext } from './command.js'
+import { openSource, type OpenSourceOptions, type OpenedSource } from '../../lib/source/open.js'
+import type { CommandContext, OptionValues } from './command.js'
 
 export interface OpenedImage {
   readonly source: OpenedSource
@@ -13,9 +13,9 @@ export interface OpenedImage {
 
 /** Opens SOURCE and selects one image; the caller closes `source`. */
 export async function openImageFrom(ctx: CommandContext, ref: string): Promise<OpenedImage> {
-  const source = await openSource(ref)
+  const source = await openSource(ref, sourceOptions(ctx))
   try {
-    const image = await source.openImage(imageOptions(ctx, source))
+    const image = await source.openImage(imageOptions(ctx, source, ref))
     return { source, image }
   } catch (err) {
     await source.close()
@@ -23,7 +23,38 @@ export async function openImageFrom(ctx: CommandContext, ref: string): Promise<O
   }
 }
 
-export function imageOptions(ctx: CommandContext, source: OpenedSource) {
+/** Network and download options from the command line. */
+export function sourceOptions(ctx: CommandContext): OpenSourceOptions {
+  const o = ctx.opts
+  const out: OpenSourceOptions = { insecure: o.insecure === true }
+  if (ctx.progress) out.onProgress = ctx.progress
+  if (typeof o.creds === 'string') {
+    const colon = o.creds.indexOf(':')
+    if (colon <= 0) throw new UsageError('--creds must be USER:PASSWORD')
+    out.credentials = { username: o.creds.slice(0, colon), password: o.creds.slice(colon + 1) }
+  }
+  if (typeof o.authfile === 'string') out.authFiles = [o.authfile]
+  const retries = wholeNumber(o, 'retries', 0, 1000)
+  if (retries !== undefined) out.retry = { retries }
+  const timeout = wholeNumber(o, 'timeout', 1, 86400)
+  if (timeout !== undefined) out.idleTimeoutMs = timeout * 1000
+  const maxBytes = wholeNumber(o, 'max-bytes', 1, Number.MAX_SAFE_INTEGER)
+  if (maxBytes !== undefined) out.maxBytes = maxBytes
+  return out
+}
+
+function wholeNumber(o: OptionValues, name: string, min: number, max: number): number | undefined {
+  const v = o[name]
+  if (typeof v !== 'string') return undefined
+  const n = Number(v)
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`)
+  return n
+}
+
+export function imageOptions(ctx: CommandContext, source: OpenedSource, ref: string) {
+  if (ref.startsWith('docker://') && typeof ctx.opts.label === 'string') {
+    throw new UsageError('--label does not apply to docker:// sources: the tag or digest in the reference chooses the image')
+  }
   const label = typeof ctx.opts.label === 'string' ? ctx.opts.label : source.label
   if (typeof ctx.opts.label === 'string' && source.label !== undefined && source.label !== ctx.opts.label) {
     throw new UsageError(`label given twice: '${source.label}' in the source and --label '${ctx.opts.label}'`)

@@ -3,6 +3,7 @@
 // The layer's digests are verified again at the end of each stream, so a blob that changed
 // between the passes fails loudly instead of producing a silently different result.
 
+import { shortDigest } from '../oci/digest.js'
 import type { Image } from '../oci/image.js'
 import type { ProgressListener } from '../progress.js'
 import { FormatError, withContextAsync } from '../errors.js'
@@ -35,7 +36,7 @@ export class LayerContentReader implements ContentReader {
       const layer = this.image.layers[layerIndex]
       if (!layer) throw new TypeError(`no layer ${layerIndex}`)
       const wanted = perLayer.get(layerIndex)!.sort((a, b) => a.start - b.start || a.index - b.index)
-      const what = `layer ${layer.index + 1}/${layer.count} ${layer.descriptor.digest}`
+      const what = `layer ${layer.index + 1}/${layer.count} ${shortDigest(layer.descriptor.digest)}`
       const report = progressOf(this.onProgress, 'write', layer.index, layer.count)
       await withContextAsync(what, () => cutRanges(layer.openUncompressed(), wanted, deliver, report))
     }

@@ -1,6 +1,7 @@
 // Pass 1: apply an image's layers, in order, to a fresh tree. Only tar headers are kept; file
 // contents become references (layer, offset, size) that pass 2 reads (layer-content.ts).
 
+import { shortDigest } from '../oci/digest.js'
 import type { Image } from '../oci/image.js'
 import type { ProgressListener } from '../progress.js'
 import { withContextAsync } from '../errors.js'
@@ -18,7 +19,7 @@ export interface ScanOptions {
 export async function treeFromImage(image: Image, opts: ScanOptions = {}): Promise<Tree> {
   const tree = new Tree()
   for (const layer of image.layers) {
-    const what = `layer ${layer.index + 1}/${layer.count} ${layer.descriptor.digest}`
+    const what = `layer ${layer.index + 1}/${layer.count} ${shortDigest(layer.descriptor.digest)}`
     await withContextAsync(what, async () => {
       const stager = opts.stager
       const applier = new LayerApplier(tree, layer.index, stager?.contentOf)

@@ -6,6 +6,7 @@ import { digestCommand } from './digest.js'
 import { erofsCommand } from './erofs.js'
 import { inspectCommand } from './inspect.js'
 import { mkfsCommand } from './mkfs.js'
+import { pullCommand } from './pull.js'
 import { unpackCommand } from './unpack.js'
 
-export const COMMANDS: readonly Command[] = [inspectCommand, unpackCommand, erofsCommand, mkfsCommand, digestCommand, cmdlineCommand]
+export const COMMANDS: readonly Command[] = [inspectCommand, unpackCommand, erofsCommand, mkfsCommand, digestCommand, pullCommand, cmdlineCommand]

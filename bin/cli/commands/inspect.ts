@@ -2,7 +2,7 @@ import type { Image, ImageEntry } from '../../../lib/oci/image.js'
 import { formatPlatform } from '../../../lib/oci/platform.js'
 import { openSource } from '../../../lib/source/open.js'
 import type { Command } from '../command.js'
-import { imageOptions } from '../image-options.js'
+import { imageOptions, sourceOptions } from '../image-options.js'
 import { formatBytes } from '../progress.js'
 
 export const inspectCommand: Command = {
@@ -17,10 +17,10 @@ export const inspectCommand: Command = {
   positionals: [1, 1],
   async run(ctx) {
     const [ref] = ctx.args as [string]
-    const source = await openSource(ref)
+    const source = await openSource(ref, sourceOptions(ctx))
     try {
       const images = await source.listImages()
-      const image = await source.openImage(imageOptions(ctx, source))
+      const image = await source.openImage(imageOptions(ctx, source, ref))
       ctx.stdout.write(ctx.opts.json === true ? `${JSON.stringify(toJson(ref, images, image), null, 2)}\n` : toText(ref, images, image))
     } finally {
       await source.close()
