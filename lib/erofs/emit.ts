@@ -1,0 +1,193 @@
+// Writes a planned image to a sink. Metadata comes from the plan (records.ts), file data from a
+// ContentReader, placed by destination offset whatever order it arrives in. Two sinks: a file written
+// at offsets, and a windowed hasher that never holds more than one window of the image.
+
+import { createHash } from 'node:crypto'
+import { open, type FileHandle } from 'node:fs/promises'
+import { Buffer } from 'node:buffer'
+import { SizeMismatchError, UsageError } from '../errors.js'
+import type { ContentReader } from '../tree/content.js'
+import type { Content } from '../tree/node.js'
+import { EROFS_BLKSIZ } from './format.js'
+import type { Plan } from './plan.js'
+import { metadataPieces, tailPos, type Piece } from './records.js'
+
+/** Where the bytes of one content go: [0, fullBytes) at dataPos, the rest at tailPos. */
+interface Target {
+  readonly size: number
+  readonly dataPos: number
+  readonly fullBytes: number
+  readonly tailPos: number
+}
+
+type Write = (pos: number, bytes: Uint8Array) => void | Promise<void>
+
+export const DEFAULT_WINDOW_BYTES = 256 * 1024 * 1024
+const FLUSH_BYTES = 1 << 20
+const ZEROS = new Uint8Array(FLUSH_BYTES)
+
+export function imageBytes(plan: Plan): number {
+  return plan.blocks * EROFS_BLKSIZ
+}
+
+function targets(plan: Plan): Target[] {
+  return plan.contentInodes.map(i => {
+    const p = plan.inodes[i]!
+    return { size: p.sizeBytes, dataPos: p.iu * EROFS_BLKSIZ, fullBytes: p.sizeBytes - p.tailBytes, tailPos: tailPos(plan, p) }
+  })
+}
+
+/** Writes the image to `path` (created or truncated), sized to blocks * 4096; zero runs stay holes. */
+export async function emitToFile(plan: Plan, reader: ContentReader, path: string): Promise<number> {
+  const total = imageBytes(plan)
+  const fh = await open(path, 'w')
+  try {
+    await fh.truncate(total)
+    const out = new Coalescer((pos, bytes) => writeAt(fh, pos, bytes))
+    for (const piece of orderedPieces(plan, total)) await out.add(piece)
+    await out.flush()
+    const all = plan.contents.map((_, i) => i)
+    await deliverContents(plan.contents, targets(plan), all, 0, total, reader, (pos, bytes) => writeAt(fh, pos, bytes))
+  } finally {
+    await fh.close()
+  }
+  return total
+}
+
+/** sha256 of the image, built window by window (one ContentReader pass per window). */
+export async function digestImage(plan: Plan, reader: ContentReader, windowBytes = DEFAULT_WINDOW_BYTES): Promise<string> {
+  if (!Number.isInteger(windowBytes) || windowBytes <= 0 || windowBytes % EROFS_BLKSIZ !== 0) {
+    throw new UsageError(`erofs digest window: got ${windowBytes}, want a positive multiple of ${EROFS_BLKSIZ}`)
+  }
+  const total = imageBytes(plan)
+  const win = Buffer.alloc(Math.min(windowBytes, total))
+  const hash = createHash('sha256')
+  const tgts = targets(plan)
+  const pieces = orderedPieces(plan, total)
+  let pending = pieces.next()
+  for (let w0 = 0; w0 < total; w0 += win.length) {
+    const w1 = Math.min(total, w0 + win.length)
+    win.fill(0)
+    const put: Write = (pos, bytes) => {
+      const from = Math.max(pos, w0)
+      const to = Math.min(pos + bytes.length, w1)
+      if (from < to) win.set(bytes.subarray(from - pos, to - pos), from - w0)
+    }
+    while (!pending.done && pending.value.pos < w1) {
+      put(pending.value.pos, pending.value.bytes)
+      if (pending.value.pos + pending.value.bytes.length > w1) break // continues in the next window
+      pending = pieces.next()
+    }
+    const wanted = tgts.flatMap((t, i) => (overlap(t, w0, w1) ? [i] : []))
+    await deliverContents(plan.contents, tgts, wanted, w0, w1, reader, put)
+    hash.update(win.subarray(0, w1 - w0))
+  }
+  return `sha256:${hash.digest('hex')}`
+}
+
+/** Metadata pieces, asserted to be in increasing, non-overlapping order inside the image. */
+function* orderedPieces(plan: Plan, total: number): Generator<Piece> {
+  let end = 0
+  for (const piece of metadataPieces(plan)) {
+    if (piece.pos < end || piece.pos + piece.bytes.length > total) {
+      throw new Error(`erofs emit: metadata piece at ${piece.pos} (+${piece.bytes.length}) outside its planned place (after ${end}, image ${total})`)
+    }
+    end = piece.pos + piece.bytes.length
+    yield piece
+  }
+}
+
+/** The byte range [from, to) of a content that lands in the window [w0, w1). */
+function neededRange(t: Target, w0: number, w1: number): [number, number] {
+  let from = t.size
+  let to = 0
+  const a = Math.max(0, w0 - t.dataPos)
+  const b = Math.min(t.fullBytes, w1 - t.dataPos)
+  if (a < b) [from, to] = [a, b]
+  if (t.fullBytes < t.size && t.tailPos >= w0 && t.tailPos < w1) [from, to] = [Math.min(from, t.fullBytes), t.size]
+  return [from, to]
+}
+
+function overlap(t: Target, w0: number, w1: number): boolean {
+  const [from, to] = neededRange(t, w0, w1)
+  return from < to
+}
+
+/** The same content narrowed to [from, to) where its kind allows it (file contents are read whole). */
+function narrow(c: Content, from: number, to: number): { content: Content; base: number } {
+  if (c.kind === 'bytes') return { content: { kind: 'bytes', data: c.data.subarray(from, to) }, base: from }
+  if (c.kind === 'layer') return { content: { ...c, offset: c.offset + from, size: to - from }, base: from }
+  return { content: c, base: 0 }
+}
+
+/**
+ * One ContentReader pass over contents `wanted`, writing each chunk's bytes that fall in [w0, w1) to
+ * their planned places. Checks that every content arrives in order and in full.
+ */
+async function deliverContents(
+  contents: readonly Content[],
+  tgts: readonly Target[],
+  wanted: readonly number[],
+  w0: number,
+  w1: number,
+  reader: ContentReader,
+  write: Write,
+): Promise<void> {
+  if (wanted.length === 0) return
+  const reqs = wanted.map(i => narrow(contents[i]!, ...neededRange(tgts[i]!, w0, w1)))
+  const next = reqs.map(r => r.base)
+  await reader.read(reqs.map(r => r.content), async (j, chunk, at) => {
+    const t = tgts[wanted[j]!]!
+    const off = reqs[j]!.base + at
+    if (off !== next[j] || off + chunk.length > t.size) {
+      throw new Error(`erofs emit: content ${wanted[j]} chunk at ${off} (+${chunk.length}) out of order or past its size ${t.size}`)
+    }
+    next[j] = off + chunk.length
+    const split = Math.max(0, Math.min(chunk.length, t.fullBytes - off))
+    if (split > 0) await write(t.dataPos + off, chunk.subarray(0, split))
+    if (split < chunk.length) await write(t.tailPos + (off + split - t.fullBytes), chunk.subarray(split))
+  })
+  reqs.forEach((r, j) => {
+    const want = r.base + contentLength(r.content)
+    if (next[j] !== want) throw new SizeMismatchError(`erofs content ${wanted[j]}`, next[j]!, want)
+  })
+}
+
+function contentLength(c: Content): number {
+  return c.kind === 'bytes' ? c.data.length : c.size
+}
+
+/** Positional write that leaves all-zero chunks as holes (the file starts zero-filled). */
+async function writeAt(fh: FileHandle, pos: number, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; at += FLUSH_BYTES) {
+    const part = bytes.subarray(at, at + FLUSH_BYTES)
+    if (Buffer.compare(part, ZEROS.subarray(0, part.length)) === 0) continue
+    let done = 0
+    while (done < part.length) done += (await fh.write(part, done, part.length - done, pos + at + done)).bytesWritten
+  }
+}
+
+/** Gathers small increasing pieces into contiguous writes of up to FLUSH_BYTES. */
+class Coalescer {
+  private readonly buf = Buffer.alloc(FLUSH_BYTES)
+  private base = 0
+  private used = 0
+  constructor(private readonly sink: Write) {}
+
+  async add(piece: Piece): Promise<void> {
+    const gapOk = piece.pos >= this.base + this.used && piece.pos + piece.bytes.length <= this.base + FLUSH_BYTES
+    if (!gapOk || this.used === 0) {
+      await this.flush()
+      if (piece.bytes.length > FLUSH_BYTES) return void (await this.sink(piece.pos, piece.bytes))
+      this.base = piece.pos
+    }
+    this.buf.set(piece.bytes, piece.pos - this.base)
+    this.used = piece.pos + piece.bytes.length - this.base
+  }
+
+  async flush(): Promise<void> {
+    if (this.used > 0) await this.sink(this.base, this.buf.subarray(0, this.used))
+    this.buf.fill(0, 0, this.used)
+    this.used = 0
+  }
+}
