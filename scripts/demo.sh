@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The demo on the bundled sample: build the sample live image (busybox, 3 layers with a whiteout, a
+# setuid file, a file capability), inspect it, unpack it, build its EROFS image and print its digest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
+
+out=out/demo
+rm -rf "$out" && mkdir -p "$out"
+bin() { node dist/bin/bootc-live-unpack.js "$@"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "build the sample live image (sample/build.sh, umoci + skopeo)"
+bash sample/build.sh --alt "$out" >/dev/null
+ls -l "$out/root.oci"
+
+step "bootc-live-unpack inspect $out/root.oci"
+bin inspect "$out/root.oci"
+
+step "bootc-live-unpack unpack $out/root.oci $out/rootfs"
+bin unpack "$out/root.oci" "$out/rootfs" --progress lines
+ls -l "$out/rootfs/usr/bin/sample-suid" "$out/rootfs/etc"
+
+step "bootc-live-unpack erofs $out/root.oci $out/root.erofs"
+bin erofs "$out/root.oci" "$out/root.erofs" --progress lines
+fsck.erofs "$out/root.erofs" && echo "fsck.erofs: ok"
+
+step "digests: the image file, digest SOURCE, digest DIR (all equal)"
+sha256sum "$out/root.erofs"
+bin digest "$out/root.oci"
+bin digest "$out/rootfs"
