@@ -14,7 +14,7 @@ import { unpackImage } from '../../lib/pipeline/unpack.js'
 import { openSource } from '../../lib/source/open.js'
 import { diffListings, listDir } from '../../lib/tree/listing.js'
 import type { Image } from '../../lib/oci/image.js'
-import { fsck, withMount } from '../erofs/harness.js'
+import { fsck, withMount } from '../helpers/erofs.js'
 import { cleanupUmoci, umociRootfs } from '../helpers/umoci.js'
 
 interface Vector {
