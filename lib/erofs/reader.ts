@@ -27,9 +27,11 @@ export type { RawDirent as ErofsDirent, RawInode as ErofsStat, SuperInfo as Erof
 
 const CHUNK_BYTES = 1 << 20
 const MAX_DEPTH = 4096
+const DIR_CACHE = 64
 
 export class ErofsImage {
   private readonly cache = new Map<number, RawInode>()
+  private readonly dirCache = new Map<number, RawDirent[]>()
   private constructor(
     private readonly readAt: ReadAt,
     readonly sb: SuperInfo,
@@ -134,7 +136,7 @@ export class ErofsImage {
     for (const part of path.split('/').filter(p => p !== '')) {
       const dir = await this.inode(nid)
       if (dir.kind !== 'dir') throw new NotFoundError(`erofs ${path}: ${part}: parent is not a directory`)
-      const hit = (await this.entries(dir)).find(e => e.name === part)
+      const hit = findEntry(await this.entries(dir), part)
       if (!hit) throw new NotFoundError(`erofs ${path}: no such file`)
       nid = hit.nid
     }
@@ -152,7 +154,17 @@ export class ErofsImage {
     return inode
   }
 
+  /** A directory's entries, checked (order, names, file types); the most recent directories are cached. */
   private async entries(dir: RawInode): Promise<RawDirent[]> {
+    const cached = this.dirCache.get(dir.nid)
+    if (cached) return cached
+    const out = await this.readEntries(dir)
+    if (this.dirCache.size >= DIR_CACHE) this.dirCache.delete(this.dirCache.keys().next().value!)
+    this.dirCache.set(dir.nid, out)
+    return out
+  }
+
+  private async readEntries(dir: RawInode): Promise<RawDirent[]> {
     if (dir.kind !== 'dir') throw new FormatError(`erofs inode ${dir.nid}: not a directory`)
     const out: RawDirent[] = []
     for (let at = 0; at < dir.size; at += this.sb.blockSize) {
@@ -220,6 +232,20 @@ export async function openErofsFile(path: string): Promise<ErofsImage & { close(
     await fh.close()
     throw err
   }
+}
+
+/** Binary search: entries are in byte order (checked when read). */
+function findEntry(entries: readonly RawDirent[], name: string): RawDirent | undefined {
+  let lo = 0
+  let hi = entries.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const e = entries[mid]!
+    if (e.name === name) return e
+    if (e.name < name) lo = mid + 1
+    else hi = mid - 1
+  }
+  return undefined
 }
 
 async function readExact(readAt: ReadAt, pos: number, len: number): Promise<Uint8Array> {
