@@ -4,9 +4,10 @@ import type { Command } from '../command.js'
 import { cmdlineCommand } from './cmdline.js'
 import { digestCommand } from './digest.js'
 import { erofsCommand } from './erofs.js'
+import { initrdAppendCommand } from './initrd-append.js'
 import { inspectCommand } from './inspect.js'
 import { mkfsCommand } from './mkfs.js'
 import { pullCommand } from './pull.js'
 import { unpackCommand } from './unpack.js'
 
-export const COMMANDS: readonly Command[] = [inspectCommand, unpackCommand, erofsCommand, mkfsCommand, digestCommand, pullCommand, cmdlineCommand]
+export const COMMANDS: readonly Command[] = [inspectCommand, unpackCommand, erofsCommand, mkfsCommand, digestCommand, pullCommand, cmdlineCommand, initrdAppendCommand]
