@@ -3,6 +3,7 @@
 // sequential pass over each layer), so writers place bytes by destination, never by arrival order.
 
 import { open } from 'node:fs/promises'
+import { SizeMismatchError } from '../errors.js'
 import type { Content } from './node.js'
 
 /** Receives `chunk` = bytes [at, at + chunk.length) of requested content number `index`. */
@@ -37,7 +38,7 @@ export class BasicContentReader implements ContentReader {
       }
     }
     if (layerIdx.length === 0) return
-    if (!this.layers) throw new Error('layer content requested but no layer reader given')
+    if (!this.layers) throw new TypeError('layer content requested but no layer reader given') // a caller's bug
     await this.layers.read(
       layerIdx.map(i => requests[i]!),
       (j, chunk, at) => deliver(layerIdx[j]!, chunk, at),
@@ -56,7 +57,7 @@ async function readFileContent(
     let at = 0
     while (at < size) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at)
-      if (bytesRead === 0) throw new Error(`${path.toString('latin1')}: file shrank while reading (${at} of ${size} bytes)`)
+      if (bytesRead === 0) throw new SizeMismatchError(`${path.toString('latin1')}: file shrank while reading`, at, size)
       await deliver(buf.subarray(0, bytesRead), at)
       at += bytesRead
     }
