@@ -3,7 +3,7 @@
 // at offsets, and a windowed hasher that never holds more than one window of the image.
 
 import { createHash } from 'node:crypto'
-import { open, type FileHandle } from 'node:fs/promises'
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import { Buffer } from 'node:buffer'
 import { SizeMismatchError, UsageError } from '../errors.js'
 import type { ContentReader } from '../tree/content.js'
@@ -20,7 +20,7 @@ interface Target {
   readonly tailPos: number
 }
 
-type Write = (pos: number, bytes: Uint8Array) => void | Promise<void>
+type Write = (pos: number, bytes: Uint8Array) => void
 
 export const DEFAULT_WINDOW_BYTES = 256 * 1024 * 1024
 const FLUSH_BYTES = 1 << 20
@@ -37,19 +37,23 @@ function targets(plan: Plan): Target[] {
   })
 }
 
-/** Writes the image to `path` (created or truncated), sized to blocks * 4096; zero runs stay holes. */
+/**
+ * Writes the image to `path` (created or truncated), sized to blocks * 4096; zero runs stay holes.
+ * Writes are synchronous: each is cheap, and a promise per write cost more than the write itself.
+ */
 export async function emitToFile(plan: Plan, reader: ContentReader, path: string): Promise<number> {
   const total = imageBytes(plan)
-  const fh = await open(path, 'w')
+  const fd = openSync(path, 'w')
   try {
-    await fh.truncate(total)
-    const out = new Coalescer((pos, bytes) => writeAt(fh, pos, bytes))
-    for (const piece of orderedPieces(plan, total)) await out.add(piece)
-    await out.flush()
+    ftruncateSync(fd, total)
+    const write: Write = (pos, bytes) => writeAt(fd, pos, bytes)
+    const out = new Coalescer(write)
+    for (const piece of orderedPieces(plan, total)) out.add(piece)
+    out.flush()
     const all = plan.contents.map((_, i) => i)
-    await deliverContents(plan.contents, targets(plan), all, 0, total, reader, (pos, bytes) => writeAt(fh, pos, bytes))
+    await deliverContents(plan.contents, targets(plan), all, 0, total, reader, write)
   } finally {
-    await fh.close()
+    closeSync(fd)
   }
   return total
 }
@@ -136,7 +140,7 @@ async function deliverContents(
   if (wanted.length === 0) return
   const reqs = wanted.map(i => narrow(contents[i]!, ...neededRange(tgts[i]!, w0, w1)))
   const next = reqs.map(r => r.base)
-  await reader.read(reqs.map(r => r.content), async (j, chunk, at) => {
+  await reader.read(reqs.map(r => r.content), (j, chunk, at) => {
     const t = tgts[wanted[j]!]!
     const off = reqs[j]!.base + at
     if (off !== next[j] || off + chunk.length > t.size) {
@@ -144,8 +148,8 @@ async function deliverContents(
     }
     next[j] = off + chunk.length
     const split = Math.max(0, Math.min(chunk.length, t.fullBytes - off))
-    if (split > 0) await write(t.dataPos + off, chunk.subarray(0, split))
-    if (split < chunk.length) await write(t.tailPos + (off + split - t.fullBytes), chunk.subarray(split))
+    if (split > 0) write(t.dataPos + off, chunk.subarray(0, split))
+    if (split < chunk.length) write(t.tailPos + (off + split - t.fullBytes), chunk.subarray(split))
   })
   reqs.forEach((r, j) => {
     const want = r.base + contentLength(r.content)
@@ -158,12 +162,12 @@ function contentLength(c: Content): number {
 }
 
 /** Positional write that leaves all-zero chunks as holes (the file starts zero-filled). */
-async function writeAt(fh: FileHandle, pos: number, bytes: Uint8Array): Promise<void> {
+function writeAt(fd: number, pos: number, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length; at += FLUSH_BYTES) {
     const part = bytes.subarray(at, at + FLUSH_BYTES)
     if (Buffer.compare(part, ZEROS.subarray(0, part.length)) === 0) continue
     let done = 0
-    while (done < part.length) done += (await fh.write(part, done, part.length - done, pos + at + done)).bytesWritten
+    while (done < part.length) done += writeSync(fd, part, done, part.length - done, pos + at + done)
   }
 }
 
@@ -174,19 +178,19 @@ class Coalescer {
   private used = 0
   constructor(private readonly sink: Write) {}
 
-  async add(piece: Piece): Promise<void> {
+  add(piece: Piece): void {
     const gapOk = piece.pos >= this.base + this.used && piece.pos + piece.bytes.length <= this.base + FLUSH_BYTES
     if (!gapOk || this.used === 0) {
-      await this.flush()
-      if (piece.bytes.length > FLUSH_BYTES) return void (await this.sink(piece.pos, piece.bytes))
+      this.flush()
+      if (piece.bytes.length > FLUSH_BYTES) return this.sink(piece.pos, piece.bytes)
       this.base = piece.pos
     }
     this.buf.set(piece.bytes, piece.pos - this.base)
     this.used = piece.pos + piece.bytes.length - this.base
   }
 
-  async flush(): Promise<void> {
-    if (this.used > 0) await this.sink(this.base, this.buf.subarray(0, this.used))
+  flush(): void {
+    if (this.used > 0) this.sink(this.base, this.buf.subarray(0, this.used))
     this.buf.fill(0, 0, this.used)
     this.used = 0
   }

@@ -2,7 +2,7 @@
 // the reader delivers their bytes in whatever order is cheapest for its source (for OCI layers: one
 // sequential pass over each layer), so writers place bytes by destination, never by arrival order.
 
-import { open } from 'node:fs/promises'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { SizeMismatchError } from '../errors.js'
 import type { Content } from './node.js'
 
@@ -46,22 +46,24 @@ export class BasicContentReader implements ContentReader {
   }
 }
 
+/** Synchronous reads: cheap per call, and far cheaper than a promise per small file. */
 async function readFileContent(
   path: Buffer,
   size: number,
   buf: Buffer,
   deliver: (chunk: Uint8Array, at: number) => void | Promise<void>,
 ): Promise<void> {
-  const fh = await open(path, 'r')
+  const fd = openSync(path, 'r')
   try {
     let at = 0
     while (at < size) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at)
+      const bytesRead = readSync(fd, buf, 0, Math.min(buf.length, size - at), at)
       if (bytesRead === 0) throw new SizeMismatchError(`${path.toString('latin1')}: file shrank while reading`, at, size)
-      await deliver(buf.subarray(0, bytesRead), at)
+      const done = deliver(buf.subarray(0, bytesRead), at)
+      if (done) await done
       at += bytesRead
     }
   } finally {
-    await fh.close()
+    closeSync(fd)
   }
 }
