@@ -55,7 +55,9 @@ export async function startRegistry(config: RegistryConfig = {}): Promise<Regist
   }
   const configPath = join(dir, 'config.yml')
   await writeFile(configPath, `${lines.join('\n')}\n`)
-  const child: ChildProcess = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // docker-registry reads every REGISTRY_* variable as a config override (REGISTRY_AUTH_FILE too).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGISTRY_')))
+  const child: ChildProcess = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'], env })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000)
