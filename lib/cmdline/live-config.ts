@@ -90,8 +90,18 @@ function intArg(args: readonly KernelArg[], key: string, dflt: number, min: numb
   return n
 }
 
+/** Where a kexec'd stage finds what the previous stage handed over in its initramfs. */
+export const HANDOVER_DIR = '/bootc-live'
+export const HANDOVER_FILES = { erofs: 'root.erofs', oci: 'root.oci' } as const
+
+/** A file handed over by kexec reuse: the EROFS image (mounted as is) or the archive. */
+export interface HandOver {
+  readonly kind: keyof typeof HANDOVER_FILES
+  readonly path: string
+}
+
 /** POSIX-shell assignments (`eval`-safe) for the dracut hooks. */
-export function toShell(config: LiveConfig | undefined): string {
+export function toShell(config: LiveConfig | undefined, handOver?: HandOver): string {
   if (!config) return 'BOOTC_LIVE=0\n'
   const vars: Array<[string, string | number | boolean | undefined]> = [
     ['BOOTC_LIVE', 1],
@@ -112,6 +122,8 @@ export function toShell(config: LiveConfig | undefined): string {
     ['BOOTC_LIVE_REGISTRY_AUTH', config.registryAuth],
     ['BOOTC_LIVE_NET_RETRIES', config.netRetries],
     ['BOOTC_LIVE_NET_TIMEOUT', config.netTimeoutSec],
+    ['BOOTC_LIVE_HANDOVER', handOver?.path],
+    ['BOOTC_LIVE_HANDOVER_KIND', handOver?.kind],
   ]
   return vars.map(([k, v]) => `${k}=${shellQuote(v === undefined ? '' : typeof v === 'boolean' ? (v ? '1' : '0') : String(v))}\n`).join('')
 }

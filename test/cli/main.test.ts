@@ -49,3 +49,17 @@ t.test('cmdline prints assignments', async t => {
   t.match(r.stdout, /^BOOTC_LIVE=1\nBOOTC_LIVE_SOURCE=\/root.oci\n/)
   t.match(r.stdout, /\nBOOTC_LIVE_EROFS=1\n/)
 })
+
+t.test('cmdline reports an image handed over by kexec, EROFS first', async t => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(join(tmpdir(), 'handover-'))
+  t.teardown(() => rm(dir, { recursive: true }))
+  const args = ['cmdline', '--cmdline', 'root=bootc-live:http://10.0.2.2/root.oci', '--handover-dir', dir]
+  t.match((await run(args)).stdout, /\nBOOTC_LIVE_HANDOVER=''\nBOOTC_LIVE_HANDOVER_KIND=''\n$/, 'nothing handed over')
+  await writeFile(join(dir, 'root.oci'), 'x')
+  t.match((await run(args)).stdout, new RegExp(`\\nBOOTC_LIVE_HANDOVER=${dir}/root.oci\\nBOOTC_LIVE_HANDOVER_KIND=oci\\n$`))
+  await writeFile(join(dir, 'root.erofs'), 'x')
+  t.match((await run(args)).stdout, new RegExp(`\\nBOOTC_LIVE_HANDOVER=${dir}/root.erofs\\nBOOTC_LIVE_HANDOVER_KIND=erofs\\n$`))
+})
