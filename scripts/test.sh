@@ -23,5 +23,10 @@ if [ -z "$summary" ]; then
     [ "$status" -ne 0 ] || status=1
 fi
 [ "${fail:-0}" -eq 0 ] || [ "$status" -ne 0 ] || status=1
+if [ "$status" -ne 0 ] && [ "${fail:-0}" -eq 0 ]; then
+    # Every assertion passed but tap failed: the coverage floor (.taprc) or a test file that crashed.
+    echo "test: tap exited with status $status although no assertion failed (coverage floor? see above)" >&2
+    fail=1
+fi
 echo "${pass:-0} passed, ${fail:-0} failed${skip:+, $skip skipped}"
 exit "$status"
