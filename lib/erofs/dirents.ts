@@ -1,7 +1,7 @@
 // Directory blocks: [n dirents][n names back to back][zero fill]. Entries, "." and ".." included, are in
 // unsigned byte order across the whole directory, and an entry never straddles a block.
 
-import { Buffer } from 'node:buffer'
+import type { Buffer } from 'node:buffer'
 import { encode } from '../binary/struct.js'
 import { EROFS_BLKSIZ, erofsDirent } from './format.js'
 
@@ -37,7 +37,7 @@ export function layoutDir(entries: readonly DirEntry[]): DirLayout {
 
 /** Encodes directory block `k` into `buf` at `at`; returns the bytes used. `nidOf` maps targets to nids. */
 export function encodeDirBlock(
-  buf: Uint8Array,
+  buf: Buffer,
   at: number,
   entries: readonly DirEntry[],
   layout: DirLayout,
@@ -50,7 +50,7 @@ export function encodeDirBlock(
   for (let i = start; i < end; i++) {
     const e = entries[i]!
     encode(erofsDirent, buf, at + erofsDirent.size * (i - start), { nid: nidOf(e.target), nameoff, file_type: e.fileType })
-    buf.set(Buffer.from(e.name, 'latin1'), at + nameoff)
+    buf.write(e.name, at + nameoff, 'latin1')
     nameoff += e.name.length
   }
   return nameoff

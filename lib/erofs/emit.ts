@@ -23,6 +23,7 @@ interface Target {
 type Write = (pos: number, bytes: Uint8Array) => void
 
 export const DEFAULT_WINDOW_BYTES = 256 * 1024 * 1024
+const WINDOW_SLACK = 8
 const FLUSH_BYTES = 1 << 20
 const ZEROS = new Uint8Array(FLUSH_BYTES)
 
@@ -64,14 +65,15 @@ export async function digestImage(plan: Plan, reader: ContentReader, windowBytes
     throw new UsageError(`erofs digest window: got ${windowBytes}, want a positive multiple of ${EROFS_BLKSIZ}`)
   }
   const total = imageBytes(plan)
-  const win = Buffer.alloc(Math.min(windowBytes, total))
+  // Buffer.alloc gets fresh zero pages: only windows after the first need clearing
+  const win = Buffer.alloc(windowSize(total, windowBytes))
   const hash = createHash('sha256')
   const tgts = targets(plan)
   const pieces = orderedPieces(plan, total)
   let pending = pieces.next()
   for (let w0 = 0; w0 < total; w0 += win.length) {
     const w1 = Math.min(total, w0 + win.length)
-    win.fill(0)
+    if (w0 > 0) win.fill(0)
     const put: Write = (pos, bytes) => {
       const from = Math.max(pos, w0)
       const to = Math.min(pos + bytes.length, w1)
@@ -87,6 +89,18 @@ export async function digestImage(plan: Plan, reader: ContentReader, windowBytes
     hash.update(win.subarray(0, w1 - w0))
   }
   return `sha256:${hash.digest('hex')}`
+}
+
+/**
+ * The window for an image of `total` bytes. Each window costs a whole ContentReader pass (for
+ * layers: decompressing them all again), so an image at most 1/WINDOW_SLACK larger than the window
+ * is built in one window, and otherwise the passes share the image evenly (smaller buffer, same
+ * number of passes).
+ */
+export function windowSize(total: number, windowBytes: number): number {
+  if (total <= windowBytes + windowBytes / WINDOW_SLACK) return total
+  const passes = Math.ceil(total / windowBytes)
+  return Math.ceil(total / passes / EROFS_BLKSIZ) * EROFS_BLKSIZ
 }
 
 /** Metadata pieces, asserted to be in increasing, non-overlapping order inside the image. */

@@ -17,7 +17,8 @@ export async function writeErofs(tree: Tree, reader: ContentReader, path: string
 
 /**
  * 'sha256:<hex>' of the image writeErofs would write, without writing it: the image is built in
- * windows of `windowBytes` (a multiple of 4096, default 256 MiB), one reader pass per window.
+ * windows of at most `windowBytes` (a multiple of 4096, default 256 MiB), one reader pass per window,
+ * except that an image at most 1/8 larger than one window is built in one (one pass, not two).
  */
 export async function digestErofs(tree: Tree, reader: ContentReader, opts?: ErofsOptions & { windowBytes?: number }): Promise<string> {
   const plan = planImage(tree, opts)

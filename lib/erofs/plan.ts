@@ -107,7 +107,7 @@ export function planImage(tree: Tree, opts: ErofsOptions = {}): Plan {
   const metaBlkaddr = 1 + Math.ceil(xattrPlan.areaBytes / EROFS_BLKSIZ)
 
   // metadata area: place every inode record, deciding inline tails
-  const shapes = order.map((node, i) => shapeOf(node, i, entries[i] ?? null, nlinks[i]!, xattrPlan.inodes[i]!, opts))
+  const shapes = order.map((node, i) => shapeOf(node, entries[i] ?? null, nlinks[i]!, xattrPlan.inodes[i]!, opts))
   let pos = 0
   const placed = shapes.map(s => {
     const p = placeRecord(pos, s.recordBytes, s.tailCandidate)
@@ -136,13 +136,21 @@ export function planImage(tree: Tree, opts: ErofsOptions = {}): Plan {
       contents.push(node.content!)
       contentInodes.push(i)
     }
+    // every field spelled out, in one order: an object spread here made each inode a slow
+    // dictionary-like object (the plan of a 13k-inode tree took 200 ms instead of 5 ms)
     return {
-      ...s.fields,
       node,
       nid: start / EROFS_ISLOT_SIZE,
       ino: i + 1,
+      extended: s.extended,
       layout: inline ? EROFS_INODE_FLAT_INLINE : EROFS_INODE_FLAT_PLAIN,
+      mode: s.mode,
       sizeBytes: s.sizeBytes,
+      nlink: s.nlink,
+      uid: s.uid,
+      gid: s.gid,
+      mtimeSec: s.mtimeSec,
+      mtimeNsec: s.mtimeNsec,
       iu,
       xattrs: xattrPlan.inodes[i]!,
       dataBlocks,
@@ -206,15 +214,14 @@ function xattrEntries(node: Inode): XattrEntry[] {
   return [...node.xattrs].map(([name, value]) => toXattrEntry(name, value))
 }
 
-interface Shape {
-  fields: Pick<PlannedInode, 'extended' | 'mode' | 'nlink' | 'uid' | 'gid' | 'mtimeSec' | 'mtimeNsec'>
+interface Shape extends Pick<PlannedInode, 'extended' | 'mode' | 'nlink' | 'uid' | 'gid' | 'mtimeSec' | 'mtimeNsec'> {
   sizeBytes: number
   recordBytes: number
   tailCandidate: number
   dir: PlannedInode['dir']
 }
 
-function shapeOf(node: Inode, i: number, entries: DirEntry[] | null, nlink: number, xattrs: InodeXattrs, opts: ErofsOptions): Shape {
+function shapeOf(node: Inode, entries: DirEntry[] | null, nlink: number, xattrs: InodeXattrs, opts: ErofsOptions): Shape {
   const dir = entries ? { entries, layout: layoutDir(entries) } : null
   const sizeBytes = dir ? dir.layout.sizeBytes : node.size
   if (node.kind === 'symlink' && sizeBytes > MAX_SYMLINK) throw new LimitError(`erofs: symlink target longer than ${MAX_SYMLINK} bytes`)
@@ -231,7 +238,13 @@ function shapeOf(node: Inode, i: number, entries: DirEntry[] | null, nlink: numb
   const extended = sizeBytes > U32_MAX || uid > U16_MAX || gid > U16_MAX || nlink > U16_MAX || mtimeSec !== 0 || mtimeNsec !== 0
   const hasData = node.kind === 'reg' || node.kind === 'dir' || node.kind === 'symlink'
   return {
-    fields: { extended, mode: MODE_TYPE[node.kind] | node.mode, nlink, uid, gid, mtimeSec, mtimeNsec },
+    extended,
+    mode: MODE_TYPE[node.kind] | node.mode,
+    nlink,
+    uid,
+    gid,
+    mtimeSec,
+    mtimeNsec,
     sizeBytes,
     recordBytes: (extended ? erofsInodeExtended.size : erofsInodeCompact.size) + xattrs.sizeBytes,
     tailCandidate: hasData ? sizeBytes % EROFS_BLKSIZ : 0,

@@ -43,20 +43,51 @@ function inodeBytes(p: PlannedInode): number {
   return p.extended ? erofsInodeExtended.size : erofsInodeCompact.size
 }
 
+/** Metadata is packed into buffers of about this size: few allocations, few writes. */
+const PACK_BYTES = 1 << 20
+
 /** Every metadata piece in increasing offset order (file data left as zero gaps). */
 export function* metadataPieces(plan: Plan): Generator<Piece> {
   yield { pos: 0, bytes: superblockBlock(plan) }
   const sharedBase = plan.xattrBlkaddr * EROFS_BLKSIZ
-  for (const s of plan.shared) {
-    const bytes = new Uint8Array(xattrEntrySize(s.entry))
-    encodeXattrEntry(bytes, 0, s.entry)
-    yield { pos: sharedBase + s.offset, bytes }
-  }
-  for (const p of plan.inodes) yield { pos: inodePos(plan, p), bytes: inodeRecord(plan, p) }
+  yield* packed(plan.shared, s => sharedBase + s.offset, s => xattrEntrySize(s.entry), (buf, at, s) => encodeXattrEntry(buf, at, s.entry))
+  const nidOf = (target: number): number => plan.inodes[target]!.nid
+  yield* packed(plan.inodes, p => inodePos(plan, p), recordBytes, (buf, at, p) => encodeRecord(buf, at, p, nidOf))
   for (const p of plan.inodes) {
     if (p.dataBlocks === 0 || p.node.kind === 'reg') continue
-    for (let k = 0; k < p.dataBlocks; k++) yield { pos: (p.iu + k) * EROFS_BLKSIZ, bytes: ownData(plan, p, k) }
+    const bytes = Buffer.alloc(p.dataBlocks * EROFS_BLKSIZ)
+    for (let k = 0; k < p.dataBlocks; k++) encodeOwnBlock(bytes, k * EROFS_BLKSIZ, p, k, nidOf)
+    yield { pos: p.iu * EROFS_BLKSIZ, bytes }
   }
+}
+
+/**
+ * Encodes items (in increasing, non-overlapping positions) into shared buffers of about PACK_BYTES,
+ * one piece per buffer: one allocation per MiB of metadata instead of one per inode.
+ */
+function* packed<T>(
+  items: readonly T[],
+  posOf: (item: T) => number,
+  sizeOf: (item: T) => number,
+  encodeAt: (buf: Buffer, at: number, item: T) => void,
+): Generator<Piece> {
+  let buf: Buffer | null = null
+  let base = 0
+  let used = 0
+  for (const item of items) {
+    const pos = posOf(item)
+    const size = sizeOf(item)
+    // orderedPieces checks whole pieces only: overlaps inside one are caught here
+    if (buf !== null && pos < base + used) throw new Error(`erofs records: item at ${pos} overlaps the previous one (ends at ${base + used})`)
+    if (buf === null || pos + size > base + buf.length) {
+      if (buf !== null) yield { pos: base, bytes: buf.subarray(0, used) }
+      buf = Buffer.alloc(Math.max(PACK_BYTES, size))
+      base = pos
+    }
+    encodeAt(buf, pos - base, item)
+    used = pos + size - base
+  }
+  if (buf !== null) yield { pos: base, bytes: buf.subarray(0, used) }
 }
 
 /** Block 0: zeros, then the superblock at 1024, checksummed over the rest of the block. */
@@ -83,12 +114,14 @@ export function superblockBlock(plan: Plan): Uint8Array {
   return buf
 }
 
-/** The inode, its xattr area and, for directories and symlinks, the inline tail. */
-function inodeRecord(plan: Plan, p: PlannedInode): Uint8Array {
+/** Bytes of an inode record: the inode, its xattrs and, for directories and symlinks, the inline tail. */
+function recordBytes(p: PlannedInode): number {
+  return inodeBytes(p) + p.xattrs.sizeBytes + (p.node.kind === 'reg' ? 0 : p.tailBytes)
+}
+
+function encodeRecord(buf: Buffer, at: number, p: PlannedInode, nidOf: (target: number) => number): void {
   const isize = inodeBytes(p)
-  const ownTail = p.node.kind === 'reg' ? 0 : p.tailBytes
-  const buf = new Uint8Array(isize + p.xattrs.sizeBytes + ownTail)
-  const common = {
+  const fields = {
     i_format: (p.extended ? EROFS_INODE_LAYOUT_EXTENDED : EROFS_INODE_LAYOUT_COMPACT) | (p.layout << EROFS_I_DATALAYOUT_BIT),
     i_xattr_icount: p.xattrs.icount,
     i_mode: p.mode,
@@ -99,23 +132,19 @@ function inodeRecord(plan: Plan, p: PlannedInode): Uint8Array {
     i_gid: p.gid,
     i_nlink: p.nlink,
   }
-  if (p.extended) encode(erofsInodeExtended, buf, 0, { ...common, i_mtime: p.mtimeSec, i_mtime_nsec: p.mtimeNsec })
-  else encode(erofsInodeCompact, buf, 0, common)
-  encodeInodeXattrs(buf, isize, p.xattrs)
-  if (ownTail > 0) {
-    const tail = ownData(plan, p, p.dataBlocks)
-    buf.set(tail.subarray(0, ownTail), isize + p.xattrs.sizeBytes)
+  if (p.extended) {
+    encode(erofsInodeExtended, buf, at, fields)
+    encode(erofsInodeExtended, buf, at, { i_mtime: p.mtimeSec, i_mtime_nsec: p.mtimeNsec })
+  } else {
+    encode(erofsInodeCompact, buf, at, fields)
   }
-  return buf
+  encodeInodeXattrs(buf, at + isize, p.xattrs)
+  // a regular file's tail comes from the ContentReader; a directory's or symlink's is ours
+  if (p.node.kind !== 'reg' && p.tailBytes > 0) encodeOwnBlock(buf, at + isize + p.xattrs.sizeBytes, p, p.dataBlocks, nidOf)
 }
 
-/** Block k of the bytes a directory or symlink owns, zero-filled to a block. */
-function ownData(plan: Plan, p: PlannedInode, k: number): Uint8Array {
-  const buf = new Uint8Array(EROFS_BLKSIZ)
-  if (p.dir) {
-    encodeDirBlock(buf, 0, p.dir.entries, p.dir.layout, k, t => plan.inodes[t]!.nid)
-  } else if (p.node.kind === 'symlink') {
-    buf.set(Buffer.from(p.node.target!, 'latin1').subarray(k * EROFS_BLKSIZ, (k + 1) * EROFS_BLKSIZ))
-  }
-  return buf
+/** Block k of the bytes a directory or symlink owns, at `at` (the last block may be a partial tail). */
+function encodeOwnBlock(buf: Buffer, at: number, p: PlannedInode, k: number, nidOf: (target: number) => number): void {
+  if (p.dir) encodeDirBlock(buf, at, p.dir.entries, p.dir.layout, k, nidOf)
+  else if (p.node.kind === 'symlink') buf.write(p.node.target!.slice(k * EROFS_BLKSIZ, (k + 1) * EROFS_BLKSIZ), at, 'latin1')
 }

@@ -64,6 +64,25 @@ t.test('digestErofs equals sha256 of the written file, for any window', async t 
   await t.rejects(digestErofs(tree, new BasicContentReader(), { windowBytes: 1000 }), { code: 'USAGE' })
 })
 
+t.test('an image slightly larger than the window takes one reader pass, larger ones one per window', async t => {
+  const tmp = await tempDir(t)
+  const img = join(tmp, 'w.erofs')
+  const tree = sampleTree()
+  const { bytes } = await writeErofs(tree, new BasicContentReader(), img)
+  const want = sha256(await readFile(img))
+  const passes = async (windowBytes: number): Promise<number> => {
+    let n = 0
+    const inner = new BasicContentReader()
+    const counting: ContentReader = { read: (reqs, deliver) => (n++, inner.read(reqs, deliver)) }
+    t.equal(await digestErofs(tree, counting, { windowBytes }), want, `window ${windowBytes}`)
+    return n
+  }
+  const blocks = bytes / 4096
+  t.ok(blocks >= 8, `the sample image has ${blocks} blocks`)
+  t.equal(await passes(Math.ceil(blocks * 0.95) * 4096), 1, 'image 5% above the window: one pass')
+  t.equal(await passes(Math.floor(blocks / 2) * 4096), Math.ceil(blocks / Math.floor(blocks / 2)), 'otherwise one pass per window')
+})
+
 t.test('a reader that delivers too little is caught', async t => {
   const tree = new Tree(dir())
   put(tree.root, 'f', bytesFile(pattern(10000, 1)))
