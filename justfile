@@ -5,8 +5,56 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # compile TypeScript to dist/
 build:
-    npx tsc -p tsconfig.build.json
+    npm run --silent build
 
 # the whole test suite (as CI runs it)
 test *ARGS:
     bash scripts/test.sh {{ARGS}}
+
+# --- Live boot (scripts/boot/, dracut-glue/, test/boot/). Outputs go to out/ (gitignored). ---
+# KVER picks the kernel (default: the newest /boot/vmlinuz-*); dracut is told it with --kver.
+
+# the sample live image: out/root.oci (busybox, labels latest [+ alt with ALT=1])
+build-rootfs-oci:
+    bash sample/build.sh {{ if env_var_or_default("ALT", "") == "1" { "--alt" } else { "" } }} out
+
+# the core initramfs (archive at /root.oci: embedded with ROOT_OCI=path, or appended): out/initrd.img
+build-initrd: build
+    bash scripts/boot/build-initrd.sh out/initrd.img shell bootc-live
+
+# core + http(s)/tftp/ftp/nfs sources: out/initrd-net.img
+build-initrd-net: build
+    bash scripts/boot/build-initrd.sh out/initrd-net.img shell bootc-live-net
+
+# core + net + docker:// sources: out/initrd-registry.img
+build-initrd-registry: build
+    bash scripts/boot/build-initrd.sh out/initrd-registry.img shell bootc-live-registry
+
+# every bootc-live module (FLAVOUR=systemd for a systemd initramfs): out/initrd-all-mods.img
+build-initrd-all-mods: build
+    bash scripts/boot/build-initrd.sh out/initrd-all-mods.img {{ env_var_or_default("FLAVOUR", "shell") }} bootc-live bootc-live-net bootc-live-registry
+
+# out/root.oci as a second initrd (gzip'd newc cpio holding only root.oci): out/rootfs.img
+build-rootfs-img:
+    bash scripts/boot/rootfs-img.sh out/root.oci out/rootfs.img
+
+# out/initrd.img followed by out/rootfs.img (what a PXE loader does with two initrds): out/initrd-full.img
+build-full-img: build-initrd build-rootfs-img
+    cat out/initrd.img out/rootfs.img > out/initrd-full.img
+
+# the installed Debian kernel: out/kernel.img
+copy-kernel:
+    mkdir -p out && cp "$(ls /boot/vmlinuz-* | sort -V | tail -n 1)" out/kernel.img
+
+# boot out/kernel.img with an initrd under QEMU TCG (serial console; Ctrl-a x quits)
+run-vm initrd="out/initrd-full.img" cmdline="root=bootc-live:/root.oci":
+    bash scripts/boot/run-vm.sh {{initrd}} {{cmdline}}
+
+# the VM boot tests (QEMU, about 15-20 minutes; builds what they need into out/)
+test-boot:
+    npx tap --disable-coverage --timeout 2400 test/boot/boot.test.ts
+
+# benchmarks against umoci, skopeo, tar and mkfs.erofs on the Debian corpus (root; build first;
+# BENCH_RUNS=5 for more runs): bench/results/ and bench/README.md
+bench:
+    bash bench/run.sh

@@ -1,12 +1,11 @@
 // Typed access to the native helper (native/bootc_live_native.c): the syscalls Node's fs lacks.
 // It is loaded on first use, so code that never touches xattrs or device nodes works without it.
 
-import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { getSystemErrorName } from 'node:util'
 import { BootcLiveError } from './errors.js'
+import { packageRoot } from './package-root.js'
 
 interface Addon {
   lgetxattr(path: Buffer, name: Buffer): Buffer | null
@@ -19,21 +18,11 @@ interface Addon {
 const ADDON = 'build/Release/bootc_live_native.node'
 let addon: Addon | undefined
 
-/** The package root: the nearest ancestor holding package.json (lib/ under tap, dist/lib when built). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir)
-    if (up === dir) throw new BootcLiveError('UNSUPPORTED', 'native helper not built: run npm ci (no package root)')
-    dir = up
-  }
-  return dir
-}
-
 function load(): Addon {
   if (addon) return addon
-  const root = packageRoot()
+  let root = '(no package root)'
   try {
+    root = packageRoot()
     addon = createRequire(join(root, 'package.json'))(join(root, ADDON)) as Addon
   } catch (cause) {
     throw new BootcLiveError('UNSUPPORTED', `native helper not built: run npm ci (${join(root, ADDON)})`, { cause })
