@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo on the bundled sample: build the sample live image (busybox, 3 layers with a whiteout, a
-# setuid file, a file capability), inspect it, unpack it, build its EROFS image and print its digest.
+# setuid file, a file capability), inspect it, unpack it, build its EROFS image, print its digest,
+# then boot it in QEMU with our dracut module and show the live system's report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,3 +33,12 @@ step "digests: the image file, digest SOURCE, digest DIR (all equal)"
 sha256sum "$out/root.erofs"
 bin digest "$out/root.oci"
 bin digest "$out/rootfs"
+
+step "boot it: our dracut module + the archive embedded in the initramfs, Debian's kernel, QEMU TCG"
+ROOT_OCI=$out/root.oci bash scripts/boot/build-initrd.sh "$out/initrd.img" shell bootc-live
+cp "$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -n 1)" "$out/kernel.img"
+# The console shows our progress lines and the live system's own report, then it powers off.
+KERNEL=$out/kernel.img VM_TIMEOUT=300 bash scripts/boot/run-vm.sh "$out/initrd.img" root=bootc-live:/root.oci \
+    | tr -d '\r' | tee "$out/console.log" \
+    | sed -n -e '/reading layer\|writing layer\|unpacked .* into\|FATAL/p' -e '/BOOTC-LIVE-REPORT-BEGIN/,/BOOTC-LIVE-REPORT-END/p'
+grep -q BOOTC-LIVE-REPORT-END "$out/console.log" || { echo "demo: the live system did not report (console: $out/console.log)" >&2; exit 1; }
