@@ -4,7 +4,7 @@
 
 import { Buffer } from 'node:buffer'
 import { FormatError, UnsupportedError } from '../errors.js'
-import { decode } from '../binary/struct.js'
+import { decode, readField } from '../binary/struct.js'
 import type { Kind } from '../tree/node.js'
 import { erofsSuperblockCrc } from './crc32c.js'
 import {
@@ -90,14 +90,17 @@ export const SUPERBLOCK_READ = EROFS_SUPER_OFFSET + erofsSuperBlock.size
 
 /** The block size an image claims, to know how much to read for parseSuperblock (unchecked). */
 export function peekBlockSize(head: Uint8Array): number {
-  return 1 << Math.min(16, decode(erofsSuperBlock, head, EROFS_SUPER_OFFSET).blkszbits as number)
+  // Not EROFS at all: read no more, so parseSuperblock can say "bad magic".
+  if (readField(head, EROFS_SUPER_OFFSET, erofsSuperBlock.byName.magic) !== EROFS_SUPER_MAGIC_V1) return SUPERBLOCK_READ
+  return 1 << Math.min(16, readField(head, EROFS_SUPER_OFFSET, erofsSuperBlock.byName.blkszbits) as number)
 }
 
 /** Decodes and checks the superblock; `block0` is the first block (crc region) or at least 1152 bytes. */
 export function parseSuperblock(block0: Uint8Array): SuperInfo {
-  const head = block0
-  const sb = decode(erofsSuperBlock, head, EROFS_SUPER_OFFSET)
-  if (sb.magic !== EROFS_SUPER_MAGIC_V1) throw new FormatError(`erofs superblock: bad magic: got 0x${(sb.magic as number).toString(16)}, want 0x${EROFS_SUPER_MAGIC_V1.toString(16)}`)
+  // The magic first: decoding every field of something that is not EROFS would fail on a stranger.
+  const magic = readField(block0, EROFS_SUPER_OFFSET, erofsSuperBlock.byName.magic) as number
+  if (magic !== EROFS_SUPER_MAGIC_V1) throw new FormatError(`erofs superblock: bad magic: got 0x${magic.toString(16)}, want 0x${EROFS_SUPER_MAGIC_V1.toString(16)} (not an EROFS image)`)
+  const sb = decode(erofsSuperBlock, block0, EROFS_SUPER_OFFSET)
   const blkszbits = sb.blkszbits as number
   if (blkszbits < 9 || blkszbits > 16) throw new FormatError(`erofs superblock: unsupported block size bits ${blkszbits}`)
   const incompat = sb.feature_incompat as number

@@ -10,6 +10,8 @@ import { PassThrough } from 'node:stream'
 import { main } from '../../bin/cli/main.js'
 import { diffListings, listDir } from '../../lib/tree/listing.js'
 import { umociRootfs, cleanupUmoci } from '../helpers/umoci.js'
+import { withMount } from '../helpers/erofs.js'
+import { execFileSync } from 'node:child_process'
 
 const vectors = join(import.meta.dirname, '..', 'vectors', 'out')
 const work = await mkdtemp(join(tmpdir(), 'cli-'))
@@ -102,4 +104,34 @@ t.test('unpack, erofs, mkfs and digest agree', async t => {
   t.not(withOpts.stdout, `${fileDigest}\n`, 'uuid and volume name change the image')
   t.equal((await run('digest', source, '--uuid', 'nope')).code, 2)
   t.equal((await run('digest', source, '--volume-name', 'a-name-over-15-bytes')).code, 2)
+})
+
+t.test('ls and cat read an image as the kernel mounts it', async t => {
+  const img = join(work, 'ls.erofs')
+  t.equal((await run('erofs', join(vectors, 'types-gnutar.oci'), img)).code, 0)
+  await withMount(img, async mnt => {
+    // GNU stat of the mounted tree: mode string, owner, size or major,minor (hex) for devices.
+    const statLine = (dir: string, name: string) => {
+      const p = join(mnt, dir, name)
+      const [mode, owner, size, major, minor] = execFileSync('stat', ['-c', '%A %u:%g %s %t %T', p], { encoding: 'latin1' }).trim().split(' ')
+      const what = mode![0] === 'c' || mode![0] === 'b' ? `${parseInt(major!, 16)},${parseInt(minor!, 16)}` : size
+      const link = mode![0] === 'l' ? ` -> ${execFileSync('readlink', [p], { encoding: 'latin1' }).trim()}` : ''
+      return `${mode} ${owner} ${what} ${name}${link}`
+    }
+    const files: string[] = []
+    const dirs = ['/', ...execFileSync('find', [mnt, '-mindepth', '1', '-type', 'd', '-printf', '/%P\\n'], { encoding: 'latin1' }).trim().split('\n')]
+    for (const dir of dirs) {
+      const ours = (await run('ls', img, dir)).stdout.trim().split('\n').filter(Boolean)
+      const names = execFileSync('ls', ['-A', join(mnt, dir)], { encoding: 'latin1' }).trim().split('\n').filter(Boolean)
+      t.same(ours.sort(), names.map(n => statLine(dir, n)).sort(), `ls IMAGE ${dir} = GNU stat of the mount`)
+      for (const line of ours) if (line.startsWith('-')) files.push(`${dir === '/' ? '' : dir}/${line.split(' ').pop()}`)
+    }
+    t.ok(files.length > 0, 'regular files found')
+    for (const f of files) t.equal((await run('cat', img, f)).stdout, await readFile(join(mnt, f), 'latin1'), `cat ${f}`)
+  })
+  const missing = await run('cat', img, '/no/such')
+  t.equal(missing.code, 1)
+  t.match(missing.stderr, /^bootc-live-unpack: erofs \/no\/such: /)
+  const notErofs = await run('ls', join(vectors, 'types-pax.oci'))
+  t.match(notErofs.stderr, /bad magic.*not an EROFS image/)
 })
