@@ -58,3 +58,7 @@ test-boot:
 # BENCH_RUNS=5 for more runs): bench/results/ and bench/README.md
 bench:
     bash bench/run.sh
+
+# the EROFS property test at length: RUNS random trees (default 500) through fsck, the kernel mount and our reader
+test-property RUNS="500":
+    seed=$RANDOM; echo "EROFS_PROPERTY_SEED=$seed"; EROFS_PROPERTY_RUNS={{RUNS}} EROFS_PROPERTY_SEED=$seed npx tap --disable-coverage --timeout 3600 test/erofs/property.test.ts
