@@ -122,10 +122,14 @@ t.test('rootless: as nobody it warns once per kind and writes what it can', asyn
   const out = join(base, 'out')
   await mkdir(out)
   await chown(out, NOBODY, NOBODY)
+  const scratch = join(base, 'scratch')
+  await mkdir(scratch)
+  await chown(scratch, NOBODY, NOBODY)
   const stdout = execFileSync(
     'setpriv',
     [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '--import', '@tapjs/typescript/import', 'test/helpers/write-sample-tree.ts', out],
-    { cwd: join(import.meta.dirname, '../..'), env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', HOME: base }, encoding: 'utf8' },
+    // tap's loader records process info under _TAPJS_PROCESSINFO_CWD_/.tap: give nobody a place it may write.
+    { cwd: join(import.meta.dirname, '../..'), env: { PATH: process.env.PATH, TS_NODE_TRANSPILE_ONLY: '1', HOME: scratch, _TAPJS_PROCESSINFO_CWD_: scratch }, encoding: 'utf8' },
   )
   const warnings = JSON.parse(stdout) as string[]
   t.equal(warnings.length, 3, warnings.join('\n'))
