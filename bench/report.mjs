@@ -1,8 +1,9 @@
-// Turns bench/results/raw.jsonl (measure.mjs lines and run.sh facts) into results.json, chart.svg
+// Turns bench/results/raw.jsonl (measure.mjs and boot.sh lines, run.sh facts) into results.json, chart.svg
 // and bench/README.md. usage: node bench/report.mjs bench/results/raw.jsonl
 
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { bootResults } from './boot-report.mjs'
 import { chartSvg } from './chart.mjs'
 import { readme } from './readme.mjs'
 
@@ -87,6 +88,7 @@ const results = {
   tarSynthetic: facts.tarSynthetic,
   erofsBudget: budget,
   sizes: facts.sizes,
+  boot: bootResults(lines, facts),
 }
 writeFileSync(join(resultsDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
 writeFileSync(join(resultsDir, 'chart.svg'), chartSvg(timed))

@@ -3,7 +3,8 @@
 # same machine, same run. Every case runs BENCH_RUNS times (default 3), the tools of a case taking
 # turns so that load from other work spreads over all of them. Outputs go to a tmpfs mounted for
 # the run; inputs are read from the page cache. Writes bench/results/{raw.jsonl,results.json,
-# chart.svg} and bench/README.md. Slower numbers never fail it; a failing tool does. Needs root.
+# chart.svg} and bench/README.md. Slower numbers never fail it; a failing tool does (a failing boot
+# is only reported: bench/boot.sh). Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${BENCH_RUNS:-3}
@@ -110,10 +111,13 @@ for _ in $(seq 100); do curl -fs "http://$host/v2/" >/dev/null && break; sleep 0
 curl -fs "http://$host/v2/" >/dev/null || { cat "$work/registry/log" >&2; exit 1; }
 skopeo copy -q --dest-tls-verify=false "oci:$cache/layout:gzip" "docker://$host/corpus:latest"
 ref=docker://$host/corpus:latest
+# registry: pull and unpack; registry-pull: copy the blobs into an archive (ours verifies digests as they stream).
 compare registry \
     ours "$cli unpack $ref $out/rootfs --insecure" \
-    skopeo-copy "skopeo copy -q --src-tls-verify=false $ref oci-archive:$out/x.oci" \
     skopeo-copy+ours "skopeo copy -q --src-tls-verify=false $ref oci-archive:$out/x.oci && $cli unpack $out/x.oci $out/rootfs && rm $out/x.oci"
+compare registry-pull \
+    ours "$cli pull $ref $out/x.oci --insecure" \
+    skopeo-copy "skopeo copy -q --src-tls-verify=false $ref oci-archive:$out/x.oci"
 stop_registry
 
 echo "bench: throughput" >&2
@@ -135,5 +139,8 @@ fact machine "$(jq -nc --arg model "$(grep -m1 'model name' /proc/cpuinfo | cut 
     --arg kernel "$(uname -r)" --arg node "$(node --version)" --argjson nproc "$(nproc)" \
     --argjson memBytes "$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) * 1024))" --arg date "$(date -u +%FT%TZ)" \
     '{model: $model, nproc: $nproc, memBytes: $memBytes, kernel: $kernel, node: $node, date: $date}')"
+
+echo "bench: boot (QEMU TCG) and initramfs sizes" >&2
+bash bench/boot.sh "$raw" "$work/boot" "$cli" || echo "bench: bench/boot.sh failed: boot results are incomplete" >&2
 
 node bench/report.mjs "$raw"
