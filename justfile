@@ -42,6 +42,13 @@ build-rootfs-img:
 build-full-img: build-initrd build-rootfs-img
     cat out/initrd.img out/rootfs.img > out/initrd-full.img
 
+# bootc.kexec sample: out/kexec/root.oci = out/root.oci + a downloaded Debian cloud kernel and our initramfs for it
+build-kexec-oci: build build-rootfs-oci
+    kver=$(bash scripts/boot/other-kernel.sh out/other-kernel) && \
+        KVER=$kver KMODDIR=$PWD/out/other-kernel/root/lib/modules/$kver \
+        bash scripts/boot/build-initrd.sh out/kexec-initramfs.img shell bootc-live bootc-live-net && \
+        bash sample/build-kexec.sh out/root.oci "$kver" "out/other-kernel/root/boot/vmlinuz-$kver" out/kexec-initramfs.img out/kexec
+
 # the installed Debian kernel: out/kernel.img
 copy-kernel:
     mkdir -p out && cp "$(ls /boot/vmlinuz-* | sort -V | tail -n 1)" out/kernel.img

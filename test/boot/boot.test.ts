@@ -13,11 +13,14 @@ import { promisify } from 'node:util'
 import { startFileServer } from '../helpers/servers/file-server.js'
 import { startRegistry } from '../helpers/servers/registry.js'
 import { appendArchive, boot, field, initramfs, kernel, program, sampleArchive, type Boot } from './harness.js'
+import { memoryComment, zramAndKexecCases } from './zram-kexec.js'
 
 const run = promisify(execFile)
 
-interface Expect {
+export interface Expect {
   variant: 'latest' | 'alt'
+  /** `uname -r` of the booted image (default: the Debian kernel that boots the VM). */
+  kernel?: string
   root: boolean
   etc: boolean
   var: boolean
@@ -47,7 +50,7 @@ async function suite(): Promise<void> {
     }
     const r = b.report
     t.same(field(r, 'variant'), [want.variant], 'variant')
-    t.same(field(r, 'kernel'), [kver], 'the Debian kernel booted')
+    t.same(field(r, 'kernel'), [want.kernel ?? kver], `kernel ${want.kernel ?? kver} booted`)
     const hashes = new Map(field(r, 'sha256').map(l => l.split(/\s+/).reverse() as [string, string]))
     for (const f of FILES) t.equal(hashes.get(f), ref[want.variant].get(f), `${f} matches umoci's unpack`)
     t.same(field(r, 'whiteout /etc/delete-me'), ['absent'], 'whiteout applied')
@@ -59,6 +62,7 @@ async function suite(): Promise<void> {
     const rootMount = field(r, 'mount').filter(l => l.split(' ')[1] === '/').pop() ?? ''
     t.equal(rootMount.split(' ')[2], want.rootType, `/ is ${want.rootType}`)
     if (want.fileSource) t.equal(b.facts.get('archive'), 'freed', 'the archive was freed after unpacking')
+    t.comment(memoryComment(b.facts))
   }
 
   function stopped(t: Test, b: Boot, cause: RegExp): void {
@@ -72,8 +76,8 @@ async function suite(): Promise<void> {
   t.comment(`all-mods initramfs: ${(all.sizeBytes / 2 ** 20).toFixed(1)} MiB${all.buildSeconds ? `, built in ${all.buildSeconds.toFixed(0)} s` : ' (cached)'}`)
   const withAlt = await appendArchive(all.path, alt, 'all-mods+alt')
   /** One boot; rd.shell=0: a failure must stop the boot, not wait in a shell. */
-  const vm = (name: string, initrd: string, cmdline: string, forward: Array<[number, number]> = [], tftpDir?: string) =>
-    boot(initrd, `${cmdline} rd.shell=0 rd.retry=60`, { name, forward, timeoutSec: TIMEOUT, ...(tftpDir ? { tftpDir } : {}) })
+  const vm = (name: string, initrd: string, cmdline: string, forward: Array<[number, number]> = [], tftpDir?: string, timeoutSec = TIMEOUT) =>
+    boot(initrd, `${cmdline} rd.shell=0 rd.retry=60`, { name, forward, timeoutSec, ...(tftpDir ? { tftpDir } : {}) })
 
   await t.test('a bad kernel argument stops the boot at the cmdline hook', async t => {
     stopped(t, await vm('bad-argument', all.path, 'root=bootc-live:relative/root.oci'), /^bootc-live-unpack: kernel argument root=bootc-live:relative/)
@@ -173,6 +177,8 @@ async function suite(): Promise<void> {
     const down = await vm('unreachable', all.path, 'root=bootc-live:http://10.0.2.100:9/root.oci bootc.net.retries=2 bootc.net.timeout=5')
     stopped(t, down, /^bootc-live-unpack: .*10\.0\.2\.100:9/)
   })
+
+  await zramAndKexecCases(t, { all: all.path, vm, booted, bind: BIND })
 
   const systemd = await initramfs({ name: 'systemd', flavour: 'systemd', modules: ['bootc-live'], embed: latest })
   t.comment(`systemd initramfs: ${(systemd.sizeBytes / 2 ** 20).toFixed(1)} MiB${systemd.buildSeconds ? `, built in ${systemd.buildSeconds.toFixed(0)} s` : ' (cached)'}`)

@@ -44,12 +44,47 @@ export async function program(...args: string[]): Promise<string> {
   return stdout
 }
 
-/** sample/build.sh output: root.oci with label latest, or with latest and alt. */
+/** sample/build.sh output: root.oci with label latest, or with latest and alt; rebuilt when sample/ changes. */
 export async function sampleArchive(variant: 'latest' | 'alt'): Promise<string> {
-  const dir = join(OUT, `sample-${variant}`)
+  const key = await filesKey(await listFiles(join(REPO, 'sample')))
+  const dir = join(OUT, `sample-${variant}-${key}`)
   const file = join(dir, 'root.oci')
   if (!existsSync(file)) await run('bash', ['sample/build.sh', ...(variant === 'alt' ? ['--alt'] : []), dir], { cwd: REPO })
   return file
+}
+
+/** A Debian kernel other than the booted one (scripts/boot/other-kernel.sh): version and files. */
+export async function otherKernel(): Promise<OtherKernel> {
+  const dir = join(OUT, 'other-kernel')
+  const { stdout } = await run('bash', ['scripts/boot/other-kernel.sh', dir], { cwd: REPO })
+  const kver = stdout.trim()
+  return { kver, image: join(dir, 'root', 'boot', `vmlinuz-${kver}`), kmoddir: join(dir, 'root', 'lib', 'modules', kver) }
+}
+
+export interface OtherKernel {
+  kver: string
+  image: string
+  /** Its modules, for dracut --kmoddir. */
+  kmoddir: string
+}
+
+/**
+ * The kexec variant of the sample (sample/build-kexec.sh): latest plus /usr/lib/modules/KVER/vmlinuz
+ * and an initramfs.img made by our glue for that kernel (`initrd`).
+ */
+export async function kexecArchive(other: OtherKernel, initrd: string): Promise<string> {
+  const base = await sampleArchive('latest')
+  const key = await filesKey([base, other.image, initrd, join(REPO, 'sample', 'build-kexec.sh')])
+  const dir = join(OUT, `sample-kexec-${key}`)
+  const file = join(dir, 'root.oci')
+  if (!existsSync(file)) await run('bash', ['sample/build-kexec.sh', base, other.kver, other.image, initrd, dir], { cwd: REPO })
+  return file
+}
+
+async function filesKey(files: string[]): Promise<string> {
+  const h = createHash('sha256')
+  for (const f of files) h.update(f).update(await readFile(f))
+  return h.digest('hex').slice(0, 16)
 }
 
 export interface InitramfsSpec {
@@ -58,6 +93,8 @@ export interface InitramfsSpec {
   modules: string[]
   /** An archive to embed at /root.oci. */
   embed?: string
+  /** Another kernel than the booted one (its modules go in). */
+  kernel?: OtherKernel
 }
 
 export interface Built {
@@ -69,13 +106,13 @@ export interface Built {
 
 /** An initramfs with our modules plus the test module; rebuilt only when one of its inputs changed. */
 export async function initramfs(spec: InitramfsSpec): Promise<Built> {
-  const { kver } = await kernel()
+  const kver = spec.kernel?.kver ?? (await kernel()).kver
   const key = await inputKey(spec, kver)
   const path = join(OUT, `${spec.name}-${key}.img`)
   if (existsSync(path)) return { path, sizeBytes: await fileSize(path), buildSeconds: undefined }
   await mkdir(OUT, { recursive: true })
   const started = Date.now()
-  const env = { ...bundleEnv(), KVER: kver, BOOTC_LIVE_EXTRA_MODULES: TEST_MODULES, ROOT_OCI: spec.embed ?? '' }
+  const env = { ...bundleEnv(), KVER: kver, KMODDIR: spec.kernel?.kmoddir ?? '', BOOTC_LIVE_EXTRA_MODULES: TEST_MODULES, ROOT_OCI: spec.embed ?? '' }
   await run('bash', ['scripts/boot/build-initrd.sh', `${path}.tmp`, spec.flavour, ...spec.modules, 'bootc-live-test'], {
     cwd: REPO,
     env,
@@ -90,7 +127,7 @@ export async function initramfs(spec: InitramfsSpec): Promise<Built> {
 }
 
 async function inputKey(spec: InitramfsSpec, kver: string): Promise<string> {
-  const h = createHash('sha256').update(JSON.stringify({ ...spec, embed: undefined, kver }))
+  const h = createHash('sha256').update(JSON.stringify({ ...spec, embed: undefined, kernel: undefined, kver }))
   const files = [...(await listFiles(GLUE)), ...(await listFiles(TEST_MODULES)), ...(await listFiles(join(REPO, 'scripts', 'boot')))]
   files.push(join(await bundle(), 'bootc-live-unpack.mjs'))
   if (spec.embed) files.push(spec.embed)

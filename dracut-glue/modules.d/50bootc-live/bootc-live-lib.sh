@@ -23,9 +23,26 @@ bootc_live_parse() {
     bootc-live-unpack cmdline > "$BOOTC_LIVE_CONF" 2> /run/bootc-live.err \
         || die "$(bootc_live_last_line /run/bootc-live.err)"
     . "$BOOTC_LIVE_CONF"
+    bootc_live_handover
     # shellcheck disable=SC2034 # read by dracut's init
     [ "$BOOTC_LIVE_SOURCE_KIND" = file ] && rootok=1
     echo "[ -e $BOOTC_LIVE_WORK/ready ]" > "$hookdir/initqueue/finished/bootc-live.sh"
+}
+
+# bootc_live_handover: a previous stage (bootc.kexec) handed over the archive or the EROFS image in
+# the initramfs: it becomes a file source, so nothing is downloaded again.
+bootc_live_handover() {
+    case "$BOOTC_LIVE_HANDOVER_KIND:$BOOTC_LIVE_EROFS" in
+        oci:* | erofs:1) ;;
+        erofs:*)
+            warn "bootc-live: $BOOTC_LIVE_HANDOVER ignored: bootc.live.erofs is off"
+            echo BOOTC_LIVE_HANDOVER_KIND= >> "$BOOTC_LIVE_CONF"
+            return 0
+            ;;
+        *) return 0 ;;
+    esac
+    printf 'BOOTC_LIVE_SOURCE=%s\nBOOTC_LIVE_SOURCE_KIND=file\n' "$BOOTC_LIVE_HANDOVER" >> "$BOOTC_LIVE_CONF"
+    . "$BOOTC_LIVE_CONF"
 }
 
 # bootc_live_netroot KIND...: claim root= for network sources of these kinds (dracut's netroot calls
@@ -76,48 +93,113 @@ bootc_live_run() {
 bootc_live_setup() {
     [ -e "$BOOTC_LIVE_WORK/ready" ] && return 0
     . "$BOOTC_LIVE_CONF"
-    [ "$BOOTC_LIVE_KEXEC" = 1 ] && warn "bootc-live: bootc.kexec is not supported yet: booting the image live"
-    [ -n "$BOOTC_LIVE_ZRAM_BYTES" ] && warn "bootc-live: bootc.zram is not supported yet: the work area is a tmpfs"
-    mkdir -p "$BOOTC_LIVE_WORK" "$BOOTC_LIVE_ROOT"
-    # /run is nosuid,nodev: setuid files and device nodes of the image need a tmpfs of their own.
-    mount -t tmpfs -o mode=0755,suid,dev bootc-live "$BOOTC_LIVE_WORK" \
-        || die "bootc-live: cannot mount a tmpfs on $BOOTC_LIVE_WORK"
-    _bl_src=$BOOTC_LIVE_SOURCE
-    if [ "$BOOTC_LIVE_SOURCE_KIND" = urllib ]; then
-        [ -e /lib/url-lib.sh ] || die "bootc-live: $_bl_src: this initramfs lacks dracut's url-lib module"
-        . /lib/url-lib.sh
-        fetch_url "$_bl_src" "$BOOTC_LIVE_WORK/root.oci" || die "bootc-live: cannot download $_bl_src"
-        _bl_src=$BOOTC_LIVE_WORK/root.oci
+    bootc_live_mount_work
+    bootc_live_fetch
+    _bl_img=$BOOTC_LIVE_WORK/root.erofs
+    if [ "$BOOTC_LIVE_HANDOVER_KIND" = erofs ]; then
+        info "bootc-live: mounting the EROFS image handed over by the previous stage: $_bl_src"
+        _bl_img=$_bl_src
+        _bl_file=0
+    else
+        info "bootc-live: unpacking $_bl_src"
+        bootc_live_unpack "$_bl_src"
     fi
-    bootc_live_unpack "$_bl_src"
     # Free the archive's RAM at once, unless the kexec stage is to be handed it.
-    case "$BOOTC_LIVE_SOURCE_KIND:$BOOTC_LIVE_KEXEC$BOOTC_LIVE_KEXEC_REUSE" in
-        file:11 | urllib:11 | http:* | docker:*) ;;
-        *) rm -f -- "$_bl_src" ;;
-    esac
+    [ "$_bl_file" = 1 ] && [ "$BOOTC_LIVE_KEXEC$BOOTC_LIVE_KEXEC_REUSE" != 11 ] && rm -f -- "$_bl_src"
     bootc_live_mount_root
     bootc_live_mount_dir etc "$BOOTC_LIVE_ETC_RW"
     bootc_live_mount_dir var "$BOOTC_LIVE_VAR_RW"
+    if [ "$BOOTC_LIVE_KEXEC" = 1 ]; then
+        . /lib/bootc-live-kexec.sh
+        bootc_live_kexec
+    fi
     : > "$BOOTC_LIVE_WORK/ready"
+}
+
+# bootc_live_mount_work: the work area, on /dev/zram0 with bootc.zram=SIZE (a tmpfs when that fails).
+bootc_live_mount_work() {
+    mkdir -p "$BOOTC_LIVE_WORK" "$BOOTC_LIVE_ROOT"
+    if [ -n "$BOOTC_LIVE_ZRAM_BYTES" ]; then
+        bootc_live_zram && return 0
+        warn "bootc-live: bootc.zram: $_bl_why: the work area is a tmpfs"
+    fi
+    # /run is nosuid,nodev: setuid files and device nodes of the image need a tmpfs of their own.
+    mount -t tmpfs -o mode=0755,suid,dev bootc-live "$BOOTC_LIVE_WORK" \
+        || die "bootc-live: cannot mount a tmpfs on $BOOTC_LIVE_WORK"
+}
+
+# bootc_live_zram: an ext4 on /dev/zram0 (bootc.zram=SIZE, bootc.zram.alg=) as the work area; on
+# failure the device is reset and _bl_why says why. discard: deleted files (the archive) free RAM.
+bootc_live_zram() {
+    _bl_z=/sys/block/zram0
+    modprobe zram && [ -e $_bl_z/disksize ] || {
+        _bl_why="cannot load the zram module"
+        return 1
+    }
+    if [ -n "$BOOTC_LIVE_ZRAM_ALG" ]; then
+        modprobe -q "crypto-$BOOTC_LIVE_ZRAM_ALG"
+        echo "$BOOTC_LIVE_ZRAM_ALG" 2> /dev/null > $_bl_z/comp_algorithm || {
+            _bl_why="compression $BOOTC_LIVE_ZRAM_ALG not offered by zram (it has: $(cat $_bl_z/comp_algorithm))"
+            return 1
+        }
+    fi
+    _bl_why="cannot set up /dev/zram0 of $BOOTC_LIVE_ZRAM_BYTES bytes with ext4"
+    echo "$BOOTC_LIVE_ZRAM_BYTES" 2> /dev/null > $_bl_z/disksize \
+        && mkfs.ext4 -q -m 0 /dev/zram0 \
+        && mount -t ext4 -o suid,dev,discard /dev/zram0 "$BOOTC_LIVE_WORK" \
+        && chmod 0755 "$BOOTC_LIVE_WORK" && return 0
+    echo 1 > $_bl_z/reset
+    return 1
+}
+
+# bootc_live_fetch: _bl_src, what the program reads: the source itself or a file in the work area
+# (_bl_file=1 when it is a file: url-lib schemes, and every source under bootc.kexec with reuse, whose
+# archive is handed over to the next stage).
+bootc_live_fetch() {
+    _bl_src=$BOOTC_LIVE_SOURCE
+    _bl_file=1
+    case "$BOOTC_LIVE_SOURCE_KIND:$BOOTC_LIVE_KEXEC$BOOTC_LIVE_KEXEC_REUSE" in
+        file:*) return 0 ;;
+        urllib:* | http:11)
+            [ -e /lib/url-lib.sh ] || die "bootc-live: $_bl_src: this initramfs lacks dracut's url-lib module"
+            . /lib/url-lib.sh
+            fetch_url "$_bl_src" "$BOOTC_LIVE_WORK/root.oci" || die "bootc-live: cannot download $_bl_src"
+            ;;
+        docker:11) bootc_live_program pull "$_bl_src" "$BOOTC_LIVE_WORK/root.oci" ;;
+        *)
+            _bl_file=0
+            return 0
+            ;;
+    esac
+    _bl_src=$BOOTC_LIVE_WORK/root.oci
 }
 
 # bootc_live_unpack SOURCE: the tree (bind mode) or the EROFS image (bootc.live.erofs) in the work area.
 bootc_live_unpack() {
-    _bl_arch=$1
+    if [ "$BOOTC_LIVE_EROFS" = 1 ]; then
+        bootc_live_program erofs "$1" "$BOOTC_LIVE_WORK/root.erofs"
+    else
+        mkdir -p "$BOOTC_LIVE_WORK/tree"
+        bootc_live_program unpack "$1" "$BOOTC_LIVE_WORK/tree"
+    fi
+}
+
+# bootc_live_program CMD SOURCE OUT: bootc-live-unpack with the options of the kernel arguments.
+bootc_live_program() {
+    _bl_cmd=$1
+    _bl_arch=$2
+    _bl_out=$3
     set --
     [ -n "$BOOTC_LIVE_LABEL" ] && set -- "$@" --label "$BOOTC_LIVE_LABEL"
     if [ "$BOOTC_LIVE_QUIET" = 1 ]; then set -- "$@" --quiet; else set -- "$@" --progress lines; fi
-    if [ "$BOOTC_LIVE_SOURCE_KIND" = http ] || [ "$BOOTC_LIVE_SOURCE_KIND" = docker ]; then
-        [ "$BOOTC_LIVE_REGISTRY_INSECURE" = 1 ] && set -- "$@" --insecure
-        [ -n "$BOOTC_LIVE_REGISTRY_AUTH" ] && set -- "$@" --authfile "$BOOTC_LIVE_REGISTRY_AUTH"
-        set -- "$@" --retries "$BOOTC_LIVE_NET_RETRIES" --timeout "$BOOTC_LIVE_NET_TIMEOUT"
-    fi
-    if [ "$BOOTC_LIVE_EROFS" = 1 ]; then
-        bootc_live_run bootc-live-unpack erofs "$_bl_arch" "$BOOTC_LIVE_WORK/root.erofs" "$@"
-    else
-        mkdir -p "$BOOTC_LIVE_WORK/tree"
-        bootc_live_run bootc-live-unpack unpack "$_bl_arch" "$BOOTC_LIVE_WORK/tree" "$@"
-    fi
+    case "$_bl_arch" in
+        http://* | https://* | docker://*)
+            [ "$BOOTC_LIVE_REGISTRY_INSECURE" = 1 ] && set -- "$@" --insecure
+            [ -n "$BOOTC_LIVE_REGISTRY_AUTH" ] && set -- "$@" --authfile "$BOOTC_LIVE_REGISTRY_AUTH"
+            set -- "$@" --retries "$BOOTC_LIVE_NET_RETRIES" --timeout "$BOOTC_LIVE_NET_TIMEOUT"
+            ;;
+    esac
+    bootc_live_run bootc-live-unpack "$_bl_cmd" "$_bl_arch" "$_bl_out" "$@"
 }
 
 # bootc_live_mount_root: the root at $BOOTC_LIVE_ROOT, read-only unless rw.
@@ -133,12 +215,12 @@ bootc_live_mount_root() {
     elif [ "$BOOTC_LIVE_RW" = 1 ]; then
         # EROFS + rw: an overlay over the whole image, its upper layer in the work tmpfs.
         mkdir -p "$_bl_w/lower" "$_bl_w/upper/root" "$_bl_w/ovwork/root"
-        mount -t erofs -o loop,ro "$_bl_w/root.erofs" "$_bl_w/lower" \
+        mount -t erofs -o loop,ro "$_bl_img" "$_bl_w/lower" \
             && mount -t overlay -o "lowerdir=$_bl_w/lower,upperdir=$_bl_w/upper/root,workdir=$_bl_w/ovwork/root${BOOTC_LIVE_ROOTFLAGS:+,$BOOTC_LIVE_ROOTFLAGS}" \
                 bootc-live "$BOOTC_LIVE_ROOT" \
             || die "bootc-live: cannot mount the EROFS image with a writable overlay on $BOOTC_LIVE_ROOT"
     else
-        mount -t erofs -o "loop,$_bl_opts" "$_bl_w/root.erofs" "$BOOTC_LIVE_ROOT" \
+        mount -t erofs -o "loop,$_bl_opts" "$_bl_img" "$BOOTC_LIVE_ROOT" \
             || die "bootc-live: cannot mount the EROFS image on $BOOTC_LIVE_ROOT ($_bl_opts)"
     fi
 }

@@ -22,7 +22,8 @@ depends() {
 
 # called by dracut
 installkernel() {
-    hostonly='' instmods erofs overlay loop
+    # bootc.zram: zram, ext4 and the compressors of bootc.zram.alg (lz4, lz4hc, zstd; lzo-rle is built in).
+    hostonly='' instmods erofs overlay loop zram ext4 lz4 lz4hc zstd
 }
 
 # called by dracut
@@ -31,7 +32,9 @@ install() {
     local _dst=/usr/lib/bootc-live
     local _addon
 
-    inst_multiple node mount umount mkdir rm
+    inst_multiple node mount umount mkdir rm cp chmod modprobe sort tail wc
+    # Optional: bootc.zram (ext4 on zram) and bootc.kexec say so at boot when they are missing.
+    inst_multiple -o mkfs.ext4 /etc/mke2fs.conf kexec
     inst_simple "$_src/package.json" "$_dst/package.json"
     inst_simple "$_src/bootc-live-unpack.mjs" "$_dst/bootc-live-unpack.mjs"
     # Native addons are shared objects: inst_library also brings the libraries they link.
@@ -41,6 +44,7 @@ install() {
     inst_script "$moddir/bootc-live-unpack.sh" /usr/bin/bootc-live-unpack
     inst_simple "$moddir/bootc-live-lib.sh" /lib/bootc-live-lib.sh
     inst_simple "$moddir/bootc-live-job.sh" /lib/bootc-live-job.sh
+    inst_simple "$moddir/bootc-live-kexec.sh" /lib/bootc-live-kexec.sh
     inst_hook cmdline 30 "$moddir/parse-bootc-live.sh"
     inst_hook mount 30 "$moddir/mount-bootc-live.sh"
     if dracut_module_included systemd; then

@@ -15,6 +15,7 @@ depends() {
 # shellcheck disable=SC2154 # moddir is set by dracut
 # called by dracut
 install() {
-    inst_multiple sha256sum
+    inst_multiple sha256sum sleep df
+    inst_hook cmdline 10 "$moddir/mem-bootc-live-test.sh"
     inst_hook pre-pivot 90 "$moddir/report-bootc-live-test.sh"
 }

@@ -1,9 +1,27 @@
 #!/bin/sh
 # pre-pivot hook: BOOTC-LIVE-TEST lines on the console (through kmsg, so the systemd flavour shows them too).
 [ -e /run/bootc-live-work/ready ] || return 0
-if [ -e /root.oci ]; then _t=present; else _t=freed; fi
+_t=freed
+for _f in /root.oci /bootc-live/root.oci /run/bootc-live-work/root.oci; do
+    [ -e "$_f" ] && _t="present $_f"
+done
 echo "<5>BOOTC-LIVE-TEST archive: $_t" > /dev/kmsg
-if [ -e /run/bootc-live-work/root.erofs ]; then
-    _t=$(sha256sum /run/bootc-live-work/root.erofs)
+for _f in /run/bootc-live-work/root.erofs /bootc-live/root.erofs; do
+    [ -e "$_f" ] || continue
+    _t=$(sha256sum "$_f")
     echo "<5>BOOTC-LIVE-TEST erofs sha256: ${_t%% *}" > /dev/kmsg
+done
+# Memory: the job's sampled peak, what is in use now, and the work area's own usage.
+sleep 0.3
+[ -e /run/bootc-live-test.peak ] && read -r _t < /run/bootc-live-test.peak \
+    && echo "<5>BOOTC-LIVE-TEST mem job peak: $_t kB" > /dev/kmsg
+while read -r _k _v _u; do
+    case $_k in MemTotal:) _total=$_v ;; MemAvailable:) _avail=$_v ;; esac
+done < /proc/meminfo
+echo "<5>BOOTC-LIVE-TEST mem used after job: $((_total - _avail)) kB" > /dev/kmsg
+_t=$(df -k /run/bootc-live-work | tail -n 1)
+echo "<5>BOOTC-LIVE-TEST work df: $_t" > /dev/kmsg
+if [ -e /sys/block/zram0/mm_stat ]; then
+    read -r _t < /sys/block/zram0/mm_stat
+    echo "<5>BOOTC-LIVE-TEST zram mm_stat: $_t" > /dev/kmsg
 fi
