@@ -1,15 +1,14 @@
 // Mutated GNU tar archives (header fields, typeflags, PAX and long-name records, truncation) fed to
 // the parser in random chunks and to the indexer: each case must end in entries or a BootcLiveError,
 // and both readers must reach the same outcome.
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { BootcLiveError } from '../../lib/errors.js'
 import { decodeHeader, TAR_HEADER } from '../../lib/tar/header.js'
 import { indexTar } from '../../lib/tar/index-file.js'
-import { parseTar, prng } from './fixtures/helpers.js'
+import { gnuTarOf, parseTar, prng } from './fixtures/helpers.js'
 import { makeTree } from './fixtures/trees.js'
 
 const CASES = 2000
@@ -18,12 +17,6 @@ t.teardown(() => rmSync(work, { recursive: true, force: true }))
 const src = join(work, 'src')
 mkdirSync(src)
 makeTree(src, 'full')
-
-function gnuTar(format: string): Uint8Array {
-  const out = join(work, `${format}.tar`)
-  execFileSync('tar', [`--format=${format}`, '--xattrs', '--xattrs-include=*', '--sort=name', '-C', src, '-cf', out, '.'])
-  return new Uint8Array(readFileSync(out))
-}
 
 /** Offsets of header blocks and of the metadata records ('x', 'L', 'K') that follow them. */
 function landmarks(tar: Uint8Array): { headers: number[]; records: number[] } {
@@ -93,7 +86,7 @@ async function outcome(run: () => unknown): Promise<string> {
 
 for (const format of ['gnu', 'posix']) {
   t.test(`${format}: ${CASES} mutated archives`, async t => {
-    const base = gnuTar(format)
+    const base = gnuTarOf(work, src, format)
     const marks = landmarks(base)
     t.ok(marks.records.length > 0, 'the archive has metadata records to mutate')
     const rand = prng(format === 'gnu' ? 1 : 2)

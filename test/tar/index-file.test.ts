@@ -1,14 +1,13 @@
 // indexTar against TarParser on GNU tar archives: same entries and offsets, reading only headers;
 // and both agree on where an archive may end (truncation at every kind of offset).
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { BootcLiveError } from '../../lib/errors.js'
 import { paddedSize } from '../../lib/tar/header.js'
 import { indexTar } from '../../lib/tar/index-file.js'
-import { parseTar } from './fixtures/helpers.js'
+import { gnuTarOf, parseTar } from './fixtures/helpers.js'
 import { makeTree } from './fixtures/trees.js'
 
 const work = mkdtempSync(join(tmpdir(), 'tar-index-'))
@@ -16,12 +15,6 @@ t.teardown(() => rmSync(work, { recursive: true, force: true }))
 const src = join(work, 'src')
 mkdirSync(src)
 makeTree(src, 'full')
-
-function gnuTar(format: string): Uint8Array {
-  const out = join(work, `${format}.tar`)
-  execFileSync('tar', [`--format=${format}`, '--xattrs', '--xattrs-include=*', '--sort=name', '-C', src, '-cf', out, '.'])
-  return new Uint8Array(readFileSync(out))
-}
 
 /** A readAt over a buffer that counts the bytes read. */
 function reader(tar: Uint8Array) {
@@ -43,7 +36,7 @@ async function outcome(run: () => Promise<unknown> | unknown): Promise<unknown> 
 }
 
 for (const format of ['gnu', 'posix']) {
-  const tar = gnuTar(format)
+  const tar = gnuTarOf(work, src, format)
   const entries = parseTar(tar, 'whole').map(p => p.entry)
 
   t.test(`${format}: indexTar matches the parser and skips data`, async t => {
