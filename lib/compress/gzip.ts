@@ -7,14 +7,16 @@ import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import { BootcLiveError, DecompressError } from '../errors.js'
 
-/** Output chunk size; callers feed 1 MiB reads. */
+/** Output chunk size. */
 export const GZIP_OUT_CHUNK = 256 * 1024
+/** Input is fed in pieces of at least this size: every write is one trip through the thread pool. */
+export const GZIP_IN_CHUNK = 1024 * 1024
 
 export async function* gunzip(src: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
   const z = createGunzip({ chunkSize: GZIP_OUT_CHUNK })
   let feedError: unknown
   // pipeline destroys `z` with the source's error, so iterating `z` below throws it unchanged.
-  const input = Readable.from(src)
+  const input = Readable.from(coalesce(src, GZIP_IN_CHUNK))
   const feeding = pipeline(input, z).catch(err => {
     feedError = err
   })
@@ -31,6 +33,25 @@ export async function* gunzip(src: AsyncIterable<Buffer>, what: string): AsyncGe
     await feeding
     if (!input.closed) await new Promise(resolve => input.once('close', resolve))
   }
+}
+
+/** Joins small chunks (network reads are often 16-64 KiB) into pieces of at least `min` bytes. */
+export async function* coalesce(src: AsyncIterable<Buffer>, min: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = []
+  let have = 0
+  for await (const chunk of src) {
+    if (have === 0 && chunk.length >= min) {
+      yield chunk
+      continue
+    }
+    parts.push(chunk)
+    have += chunk.length
+    if (have < min) continue
+    yield Buffer.concat(parts, have)
+    parts = []
+    have = 0
+  }
+  if (have > 0) yield Buffer.concat(parts, have)
 }
 
 /** Errors from the source (digest checks) pass through; codec errors become DecompressError. */

@@ -2,6 +2,7 @@ import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decompress } from '../../lib/compress/decompress.js'
+import { coalesce } from '../../lib/compress/gzip.js'
 import { sniffCompression } from '../../lib/compress/sniff.js'
 import { DecompressError, DigestMismatchError } from '../../lib/errors.js'
 import { collect, run, skippableFrame, tempDir } from '../source/fixtures/oci.js'
@@ -40,6 +41,22 @@ t.test('gzip output equals zcat, in 1 MiB and odd chunks', async t => {
   t.ok((await decode(gz)).equals(want))
   t.ok((await decode(gz, [1, 3, 7, 65536, 1000003])).equals(want))
 })
+
+t.test('coalesce joins small network reads into pieces of at least the minimum, in order', async t => {
+  const data = Buffer.from(Array.from({ length: 12_000 }, (_, i) => i % 251))
+  const pieces = await collectAll(coalesce(chunked(data, [1, 700, 33, 5000, 2]), 4096))
+  t.ok(Buffer.concat(pieces).equals(data), 'same bytes in the same order')
+  t.same(pieces.map(p => p.length >= 4096), [true, true, false], 'only the last piece may be short')
+  const big = await collectAll(coalesce(chunked(data, [8192]), 4096))
+  t.equal(big[0]!.buffer, data.buffer, 'a piece already large enough is passed on without a copy')
+  t.same(await collectAll(coalesce(chunked(Buffer.alloc(0), [1]), 4096)), [], 'nothing in, nothing out')
+})
+
+async function collectAll(src: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = []
+  for await (const b of src) out.push(b)
+  return out
+}
 
 t.test('multi-member gzip equals zcat', async t => {
   const half = plain.length >> 1
