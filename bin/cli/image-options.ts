@@ -12,8 +12,8 @@ export interface OpenedImage {
 }
 
 /** Opens SOURCE and selects one image; the caller closes `source`. */
-export async function openImageFrom(ctx: CommandContext, ref: string): Promise<OpenedImage> {
-  const source = await openSource(ref, sourceOptions(ctx))
+export async function openImageFrom(ctx: CommandContext, ref: string, extra: OpenSourceOptions = {}): Promise<OpenedImage> {
+  const source = await openSource(ref, { ...sourceOptions(ctx), ...extra })
   try {
     const image = await source.openImage(imageOptions(ctx, source, ref))
     return { source, image }
@@ -67,8 +67,13 @@ export function imageOptions(ctx: CommandContext, source: OpenedSource, ref: str
 }
 
 /** Runs `fn` with the selected image and always closes the source (temp files go with it). */
-export async function withImage<T>(ctx: CommandContext, ref: string, fn: (image: Image) => Promise<T>): Promise<T> {
-  const { source, image } = await openImageFrom(ctx, ref)
+export async function withImage<T>(
+  ctx: CommandContext,
+  ref: string,
+  fn: (image: Image) => Promise<T>,
+  extra: OpenSourceOptions = {},
+): Promise<T> {
+  const { source, image } = await openImageFrom(ctx, ref, extra)
   try {
     return await fn(image)
   } finally {

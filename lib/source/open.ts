@@ -5,6 +5,7 @@ import { BlobImageSource } from '../oci/blob-source.js'
 import type { ImageSource } from '../oci/image.js'
 import { parseSourceRef, type SourceRef } from '../oci/reference.js'
 import { openArchiveStore } from './archive.js'
+import { BlobCache } from './blob-cache.js'
 import { openCompressedArchiveStore, sniffFile } from './compressed.js'
 import { openHttpStore, type HttpSourceOptions } from './http.js'
 import { openLayoutStore } from './layout.js'
@@ -14,7 +15,13 @@ import { openRegistryStore, type RegistrySourceOptions } from './registry/store.
  * Network options (retries, insecure, credentials, progress) apply to http(s):// and docker://;
  * `tmpDir` is where a compressed or downloaded archive is kept while the source is open.
  */
-export interface OpenSourceOptions extends HttpSourceOptions, RegistrySourceOptions {}
+export interface OpenSourceOptions extends HttpSourceOptions, RegistrySourceOptions {
+  /**
+   * Keep docker:// blobs in `tmpDir` after their first read, for callers that read the layers
+   * twice (EROFS image and digest): the second pass then reads files instead of downloading again.
+   */
+  keepBlobs?: boolean
+}
 
 export interface OpenedSource extends ImageSource {
   /** The label parsed from the SOURCE string; openImage() uses it unless given another. */
@@ -34,8 +41,10 @@ async function openStore(ref: SourceRef, opts: OpenSourceOptions) {
   switch (ref.kind) {
     case 'http':
       return openHttpStore(ref.location, opts)
-    case 'docker':
-      return openRegistryStore(ref.location, opts)
+    case 'docker': {
+      const store = await openRegistryStore(ref.location, opts)
+      return opts.keepBlobs ? new BlobCache(store, opts.tmpDir) : store
+    }
     case 'layout':
       return openLayoutStore(ref.location)
     case 'archive':

@@ -3,13 +3,15 @@
 
 import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { NetworkError } from '../../lib/errors.js'
 import { openRegistry } from '../../lib/source/registry/store.js'
+import { openSource } from '../../lib/source/open.js'
+import { erofsDigestOfImage } from '../../lib/pipeline/erofs.js'
 import { pullToArchive } from '../../lib/source/registry/pull.js'
 import type { ProgressEvent } from '../../lib/progress.js'
 import { buildImage, layoutOf } from '../helpers/servers/images.js'
@@ -114,6 +116,55 @@ t.test('pullToArchive leaves nothing at the target when a layer is corrupt', asy
   })
   await t.rejects(stat(out), { code: 'ENOENT' })
   t.same((await readdir(work)).filter(n => n.includes('.tmp')), [])
+})
+
+t.test('keepBlobs: an EROFS digest downloads each blob once and leaves no file behind', async t => {
+  // A test vector (valid tars: umoci insert writes layers without the tar trailer, which tar refuses).
+  const vector = new URL('../vectors/out/hardlink-lower.oci', import.meta.url).pathname
+  await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci-archive:${vector}`, `docker://${registry.host}/test/vec:v1`],
+    { env: { ...process.env, REGISTRY_AUTH_FILE: '/nonexistent' } })
+  const proxy = await startFaultProxy(registry.url, [])
+  t.teardown(() => proxy.stop())
+  const digestOf = async (ref: string, opts = {}) => {
+    const src = await openSource(ref, opts)
+    try {
+      return await erofsDigestOfImage(await src.openImage())
+    } finally {
+      await src.close()
+    }
+  }
+  const blobGets = () => proxy.seen.filter(s => /^GET .*\/blobs\//.test(s)).sort()
+  const tmpDir = await mkdtemp(join(work, 'keep-'))
+  const ref = `docker://127.0.0.1:${proxy.port}/test/vec:v1`
+  const kept = await digestOf(ref, { ...OPTS, keepBlobs: true, tmpDir })
+  const once = blobGets()
+  t.equal(once.length, 3, 'config and two layers')
+  t.equal(new Set(once).size, 3, 'each blob downloaded once although both passes read the layers')
+  t.same(await readdir(tmpDir), [], 'the kept blobs are deleted on close')
+  proxy.seen.length = 0
+  t.equal(await digestOf(ref, { ...OPTS, tmpDir }), kept, 'same image as reading the registry twice')
+  t.ok(blobGets().length > 3, 'without it the second pass downloads layers again')
+  t.equal(await digestOf(vector), kept, 'same image as from the archive')
+})
+
+t.test('keepBlobs: a blob read only in part is not kept, and a changed kept file fails its digest', async t => {
+  const tmpDir = await mkdtemp(join(work, 'keep-'))
+  const src = await openSource(`docker://${REF}`, { ...OPTS, keepBlobs: true, tmpDir })
+  t.teardown(() => src.close())
+  const layer = (await src.openImage()).layers[1]!
+  const [dir] = await readdir(tmpDir) // the manifest and config are kept already
+  const files = async () => readdir(join(tmpDir, dir!))
+  const before = await files()
+  for await (const _ of layer.open()) break // stopped early: nothing kept
+  t.same(await files(), before, 'the partial file is removed')
+  t.equal(sha256(await readAll(layer.open())), BIG_LAYER, 'read in full (and kept)')
+  const kept = (await files()).filter(f => !before.includes(f))
+  t.equal(kept.length, 1)
+  const file = join(tmpDir, dir!, kept[0]!)
+  const bytes = await readFile(file)
+  bytes[100]! ^= 1
+  await writeFile(file, bytes)
+  await t.rejects(readAll(layer.open()), { code: 'DIGEST_MISMATCH' }, 'the kept copy is verified on every read')
 })
 
 /** Opens the image through a proxy with `faults` and returns the big layer's bytes (or throws). */

@@ -19,7 +19,9 @@ export const digestCommand: Command = {
     const opts = erofsOptions(ctx.opts)
     const digest = isDirectory(ref)
       ? await erofsDigestOfDir(ref, opts)
-      : await withImage(ctx, ref, image => erofsDigestOfImage(image, { ...opts, ...(ctx.progress ? { onProgress: ctx.progress } : {}) }))
+      : await withImage(ctx, ref, image => erofsDigestOfImage(image, { ...opts, ...(ctx.progress ? { onProgress: ctx.progress } : {}) }), {
+          keepBlobs: true, // the layers are read twice
+        })
     ctx.stdout.write(`${digest}\n`)
   },
 }

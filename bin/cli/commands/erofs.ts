@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path'
 import { erofsFromImage } from '../../../lib/pipeline/erofs.js'
 import type { Command } from '../command.js'
 import { EROFS_OPTIONS, erofsOptions } from '../erofs-options.js'
@@ -19,8 +20,12 @@ export const erofsCommand: Command = {
   async run(ctx) {
     const [ref, path] = ctx.args as [string, string]
     const opts = erofsOptions(ctx.opts)
-    const { tree, bytes } = await withImage(ctx, ref, image =>
-      erofsFromImage(image, path, { ...opts, ...(ctx.progress ? { onProgress: ctx.progress } : {}) }),
+    // The layers are read twice; network blobs and downloads wait beside the image (the work area).
+    const { tree, bytes } = await withImage(
+      ctx,
+      ref,
+      image => erofsFromImage(image, path, { ...opts, ...(ctx.progress ? { onProgress: ctx.progress } : {}) }),
+      { keepBlobs: true, tmpDir: dirname(resolve(path)) },
     )
     ctx.note(`wrote ${path}: ${formatBytes(bytes)}, ${summarizeTree(tree)}`)
   },

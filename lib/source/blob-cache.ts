@@ -1,0 +1,78 @@
+// Keeps each blob of a network store in a temporary file after its first complete read, so a
+// second pass over the layers (building an EROFS image or its digest reads them twice) reads the
+// file instead of downloading again. Costs disk (tmpfs in an initramfs) equal to the compressed
+// layers, like a downloaded archive; everything is deleted on close. Digests are still checked on
+// every read by the code above (blob-source.ts), so a file changed underneath fails loudly.
+
+import { mkdtemp, open, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { BlobStore, RawBlob } from '../oci/image.js'
+import { readRange } from './file-range.js'
+
+export class BlobCache implements BlobStore {
+  readonly name: string
+  private dir: Promise<string> | undefined
+  /** digest -> the file holding all of its bytes. */
+  private readonly complete = new Map<string, { path: string; size: number }>()
+  private files = 0
+
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly tmpDir: string = tmpdir(),
+  ) {
+    this.name = inner.name
+  }
+
+  readIndexJson(): Promise<Uint8Array> {
+    return this.inner.readIndexJson()
+  }
+
+  async openBlob(digest: string): Promise<RawBlob> {
+    const cached = this.complete.get(digest)
+    if (cached !== undefined) {
+      const { path, size } = cached
+      return { size, read: () => readFile(path, size, `${this.name}: blob ${digest} (kept in ${path})`) }
+    }
+    const blob = await this.inner.openBlob(digest)
+    return { size: blob.size, read: () => this.keep(digest, blob) }
+  }
+
+  /** Streams the blob on while writing it to a new file; the file counts once every byte is in. */
+  private async *keep(digest: string, blob: RawBlob): AsyncGenerator<Buffer> {
+    this.dir ??= mkdtemp(join(this.tmpDir, 'bootc-live-blobs-'))
+    const path = join(await this.dir, String(this.files++))
+    const fh = await open(path, 'wx', 0o600)
+    let bytes = 0
+    let kept = false
+    try {
+      for await (const chunk of blob.read()) {
+        await fh.write(chunk)
+        bytes += chunk.length
+        yield chunk
+      }
+      kept = bytes === blob.size && !this.complete.has(digest)
+      if (kept) this.complete.set(digest, { path, size: bytes })
+    } finally {
+      await fh.close()
+      if (!kept) await rm(path, { force: true })
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.inner.close()
+    } finally {
+      if (this.dir) await rm(await this.dir, { recursive: true, force: true })
+    }
+  }
+}
+
+async function* readFile(path: string, size: number, what: string): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r')
+  try {
+    yield* readRange(fh, 0, size, what)
+  } finally {
+    await fh.close()
+  }
+}
