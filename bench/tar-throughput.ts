@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks'
 import { encode } from '../lib/binary/struct.js'
 import { BLOCK_SIZE, paddedSize, TAR_HEADER } from '../lib/tar/header.js'
 import { TarParser } from '../lib/tar/parser.js'
+import { prng } from '../test/helpers/prng.js'
 
 const MIB = 1024 * 1024
 const CHUNK = MIB
@@ -17,18 +18,6 @@ interface Member {
   typeflag: string
   size: number
   pax?: Buffer
-}
-
-/** mulberry32: a fixed seed keeps the archive identical between runs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** File sizes roughly like a distribution root: half under 2 KiB, a few tens of MiB. */

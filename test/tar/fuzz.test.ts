@@ -8,7 +8,8 @@ import t from 'tap'
 import { BootcLiveError } from '../../lib/errors.js'
 import { decodeHeader, TAR_HEADER } from '../../lib/tar/header.js'
 import { indexTar } from '../../lib/tar/index-file.js'
-import { gnuTarOf, parseTar, prng } from './fixtures/helpers.js'
+import { prng } from '../helpers/prng.js'
+import { gnuTarOf, parseTar } from './fixtures/helpers.js'
 import { makeTree } from './fixtures/trees.js'
 
 const CASES = 2000

@@ -1,0 +1,13 @@
+// mulberry32: deterministic randomness from a fixed seed, for tests and for the synthetic bench
+// archive (bench/tar-throughput.ts), so both are the same on every run. Has no imports on purpose.
+
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
