@@ -4,7 +4,7 @@ import { UsageError } from '../../lib/errors.js'
 import type { Image } from '../../lib/oci/image.js'
 import { parsePlatform } from '../../lib/oci/platform.js'
 import { openSource, type OpenSourceOptions, type OpenedSource } from '../../lib/source/open.js'
-import type { CommandContext, OptionValues } from './command.js'
+import type { CommandContext, OptionSpec, OptionValues } from './command.js'
 
 export interface OpenedImage {
   readonly source: OpenedSource
@@ -21,6 +21,19 @@ export async function openImageFrom(ctx: CommandContext, ref: string, extra: Ope
     await source.close()
     throw err
   }
+}
+
+/** For commands that read the layers twice (erofs, digest). */
+export const TWO_PASS_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  refetch: {
+    type: 'boolean',
+    help: 'docker://: download the layers again for the second pass instead of keeping them in a temporary file',
+  },
+}
+
+/** docker:// blobs are kept after the first pass unless --refetch; `tmpDir` is where. */
+export function twoPassOptions(ctx: CommandContext, tmpDir?: string): OpenSourceOptions {
+  return { keepBlobs: ctx.opts.refetch !== true, ...(tmpDir === undefined ? {} : { tmpDir }) }
 }
 
 /** Network and download options from the command line. */

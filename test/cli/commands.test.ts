@@ -135,3 +135,30 @@ t.test('ls and cat read an image as the kernel mounts it', async t => {
   const notErofs = await run('ls', join(vectors, 'types-pax.oci'))
   t.match(notErofs.stderr, /bad magic.*not an EROFS image/)
 })
+
+t.test('erofs/digest docker://: each blob downloaded once (kept beside the image), --refetch downloads again', async t => {
+  const { startRegistry } = await import('../helpers/servers/registry.js')
+  const { startFaultProxy } = await import('../helpers/servers/fault-proxy.js')
+  const registry = await startRegistry()
+  t.teardown(() => registry.stop())
+  const env = { ...process.env, REGISTRY_AUTH_FILE: '/nonexistent' }
+  execFileSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci-archive:${join(vectors, 'hardlink-lower.oci')}`,
+    `docker://${registry.host}/cli/vec:v1`], { env })
+  const proxy = await startFaultProxy(registry.url, [])
+  t.teardown(() => proxy.stop())
+  const ref = `docker://127.0.0.1:${proxy.port}/cli/vec:v1`
+  const blobGets = () => proxy.seen.filter(s => /^GET .*\/blobs\//.test(s))
+  const out = join(work, 'docker-erofs')
+  await mkdir(out)
+  const img = join(out, 'root.erofs')
+  const r = await run('erofs', ref, img, '--insecure', '--authfile', '/nonexistent', '--quiet')
+  t.equal(r.code, 0, r.stderr)
+  t.equal(new Set(blobGets()).size, blobGets().length, 'no blob downloaded twice')
+  t.same(await readdir(out), ['root.erofs'], 'nothing left beside the image')
+  const sha = `sha256:${createHash('sha256').update(await readFile(img)).digest('hex')}`
+  t.equal((await run('digest', join(vectors, 'hardlink-lower.oci'))).stdout, `${sha}\n`, 'same image as from the archive')
+  proxy.seen.length = 0
+  const again = await run('digest', ref, '--refetch', '--insecure', '--authfile', '/nonexistent')
+  t.equal(again.stdout, `${sha}\n`, again.stderr)
+  t.ok(new Set(blobGets()).size < blobGets().length, '--refetch downloads a layer again')
+})

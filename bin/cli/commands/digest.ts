@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import { erofsDigestOfDir, erofsDigestOfImage } from '../../../lib/pipeline/erofs.js'
 import type { Command } from '../command.js'
 import { EROFS_OPTIONS, erofsOptions } from '../erofs-options.js'
-import { withImage } from '../image-options.js'
+import { TWO_PASS_OPTIONS, twoPassOptions, withImage } from '../image-options.js'
 
 export const digestCommand: Command = {
   name: 'digest',
@@ -11,7 +11,7 @@ export const digestCommand: Command = {
   details:
     'A bare DIR is a root tree (as for mkfs); an OCI layout directory takes the oci: prefix.\n' +
     'Compare the digest of a build machine with the image a booted system mounted.',
-  options: EROFS_OPTIONS,
+  options: { ...EROFS_OPTIONS, ...TWO_PASS_OPTIONS },
   takesSource: true,
   positionals: [1, 1],
   async run(ctx) {
@@ -19,9 +19,7 @@ export const digestCommand: Command = {
     const opts = erofsOptions(ctx.opts)
     const digest = isDirectory(ref)
       ? await erofsDigestOfDir(ref, opts)
-      : await withImage(ctx, ref, image => erofsDigestOfImage(image, { ...opts, ...(ctx.progress ? { onProgress: ctx.progress } : {}) }), {
-          keepBlobs: true, // the layers are read twice
-        })
+      : await withImage(ctx, ref, image => erofsDigestOfImage(image, { ...opts, ...(ctx.progress ? { onProgress: ctx.progress } : {}) }), twoPassOptions(ctx))
     ctx.stdout.write(`${digest}\n`)
   },
 }

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path'
 import { erofsFromImage } from '../../../lib/pipeline/erofs.js'
 import type { Command } from '../command.js'
 import { EROFS_OPTIONS, erofsOptions } from '../erofs-options.js'
-import { withImage } from '../image-options.js'
+import { TWO_PASS_OPTIONS, twoPassOptions, withImage } from '../image-options.js'
 import { formatBytes } from '../progress.js'
 import { summarizeTree } from '../summary.js'
 
@@ -14,7 +14,7 @@ export const erofsCommand: Command = {
     'No tree is written to disk: file data goes from the layers into the image. The bytes depend on\n' +
     'the final tree only (null UUID and epoch times by default), so the same image always gives the\n' +
     'same digest, whatever its layer split.',
-  options: EROFS_OPTIONS,
+  options: { ...EROFS_OPTIONS, ...TWO_PASS_OPTIONS },
   takesSource: true,
   positionals: [2, 2],
   async run(ctx) {
@@ -25,7 +25,7 @@ export const erofsCommand: Command = {
       ctx,
       ref,
       image => erofsFromImage(image, path, { ...opts, ...(ctx.progress ? { onProgress: ctx.progress } : {}) }),
-      { keepBlobs: true, tmpDir: dirname(resolve(path)) },
+      twoPassOptions(ctx, dirname(resolve(path))),
     )
     ctx.note(`wrote ${path}: ${formatBytes(bytes)}, ${summarizeTree(tree)}`)
   },
