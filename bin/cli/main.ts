@@ -4,7 +4,6 @@
 import { parseArgs } from 'node:util'
 import { BootcLiveError, UsageError, describeSystemError } from '../../lib/errors.js'
 import { GLOBAL_OPTIONS, SOURCE_OPTIONS, type Command, type OptionSpec, type OptionValues } from './command.js'
-import { COMMANDS } from './commands/index.js'
 import { packageVersion } from '../../lib/package-root.js'
 import { PROGRESS_MODES, createProgress, type ProgressMode } from './progress.js'
 
@@ -36,15 +35,14 @@ function errorLine(err: unknown): string {
 async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(programHelp())
+    io.stdout.write(programHelp(await allCommands()))
     return name === undefined ? 2 : 0
   }
   if (name === '--version') {
     io.stdout.write(`${packageVersion()}\n`)
     return 0
   }
-  const command = COMMANDS.find(c => c.name === name)
-  if (!command) throw new UsageError(`unknown command '${name}' (see '${PROGRAM} --help')`)
+  const command = await findCommand(name)
   const specs = optionsOf(command)
   const { values, positionals } = parseCommandLine(command, specs, rest)
   if (values.help) {
@@ -78,6 +76,32 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   return 0
 }
 
+async function allCommands(): Promise<readonly Command[]> {
+  return (await import('./commands/index.js')).COMMANDS
+}
+
+/**
+ * The command called `name`. Only its own module is loaded (commands/NAME.ts): loading every
+ * command's imports costs tens of milliseconds at each start. Any name that module does not
+ * provide is looked up in the full table, so an unknown command and a broken module stay distinct.
+ */
+async function findCommand(name: string): Promise<Command> {
+  let failure: unknown
+  if (/^[a-z][a-z-]*$/.test(name)) {
+    try {
+      const own = Object.values(await import(`./commands/${name}.js`)) as unknown[]
+      const command = own.find((c): c is Command => (c as Command | null)?.name === name && typeof (c as Command).run === 'function')
+      if (command) return command
+    } catch (err) {
+      failure = err
+    }
+  }
+  const command = (await allCommands()).find(c => c.name === name)
+  if (command && failure !== undefined) throw failure
+  if (!command) throw new UsageError(`unknown command '${name}' (see '${PROGRAM} --help')`)
+  return command
+}
+
 function optionsOf(command: Command): Record<string, OptionSpec> {
   return { ...GLOBAL_OPTIONS, ...(command.takesSource ? SOURCE_OPTIONS : {}), ...command.options }
 }
@@ -99,9 +123,9 @@ function parseCommandLine(
   }
 }
 
-function programHelp(): string {
-  const width = Math.max(...COMMANDS.map(c => c.name.length))
-  const lines = COMMANDS.map(c => `  ${c.name.padEnd(width)}  ${c.summary}`)
+function programHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map(c => c.name.length))
+  const lines = commands.map(c => `  ${c.name.padEnd(width)}  ${c.summary}`)
   return [
     `usage: ${PROGRAM} <command> [args] [options]`,
     '',

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import { Buffer } from 'node:buffer'
 import { SizeMismatchError, UsageError } from '../errors.js'
-import type { ContentReader } from '../tree/content.js'
+import type { ContentReader, FileContent, Span } from '../tree/content.js'
 import type { Content } from '../tree/node.js'
 import { EROFS_BLKSIZ } from './format.js'
 import type { Plan } from './plan.js'
@@ -41,22 +41,87 @@ function targets(plan: Plan): Target[] {
 /**
  * Writes the image to `path` (created or truncated), sized to blocks * 4096; zero runs stay holes.
  * Writes are synchronous: each is cheap, and a promise per write cost more than the write itself.
+ * When the reader can copy files on disk itself (copyFiles), their full blocks go straight into the
+ * image on a worker thread while the metadata is encoded and written here, and their inline tails,
+ * which sit between the inode records, into the metadata pieces before those are written.
  */
 export async function emitToFile(plan: Plan, reader: ContentReader, path: string): Promise<number> {
   const total = imageBytes(plan)
+  const tgts = targets(plan)
   const fd = openSync(path, 'w')
+  const jobs: Array<Promise<void>> = []
+  /** Starts a copy of `parts` ([content index, from, to, pos]) into `out`; empty parts are left out. */
+  const copy = (parts: ReadonlyArray<readonly [number, number, number, number]>, out: number | Buffer): Promise<void> => {
+    const files: FileContent[] = []
+    const spans: Span[] = []
+    for (const [i, from, to, pos] of parts) {
+      if (from === to) continue
+      spans.push({ index: files.length, from, length: to - from, pos })
+      files.push(plan.contents[i] as FileContent)
+    }
+    const done = reader.copyFiles!(files, spans, out)
+    done.catch(() => undefined) // awaited later; failing meanwhile is not an unhandled rejection
+    jobs.push(done)
+    return done
+  }
   try {
     ftruncateSync(fd, total)
     const write: Write = (pos, bytes) => writeAt(fd, pos, bytes)
-    const out = new Coalescer(write)
-    for (const piece of orderedPieces(plan, total)) out.add(piece)
-    out.flush()
-    const all = plan.contents.map((_, i) => i)
-    await deliverContents(plan.contents, targets(plan), all, 0, total, reader, write)
+    const copied: number[] = []
+    const rest: number[] = []
+    plan.contents.forEach((c, i) => (c.kind === 'file' && reader.copyFiles ? copied : rest).push(i))
+    const blocks = copied.length > 0 ? copy(copied.map(i => [i, 0, tgts[i]!.fullBytes, tgts[i]!.dataPos]), fd) : undefined
+    const tails = copied.filter(i => tgts[i]!.fullBytes < tgts[i]!.size)
+    await writeMetadata(plan, total, write, tails.map(i => [i, tgts[i]!]), (parts, piece) => copy(parts, piece))
+    await deliverContents(plan.contents, tgts, rest, 0, total, reader, write)
+    await blocks
   } finally {
+    await Promise.allSettled(jobs) // they use fd and the pieces until they settle
     closeSync(fd)
   }
   return total
+}
+
+/** Metadata pieces held back at most while their tails are copied in (about 1 MiB each). */
+const PIECES_AHEAD = 8
+
+/**
+ * Writes the metadata pieces in order. The inline tails of `tails` (content index, target; in image
+ * order) lie inside them and are copied into each piece by `fill` first, on a worker thread, while
+ * the next pieces are encoded.
+ */
+async function writeMetadata(
+  plan: Plan,
+  total: number,
+  write: Write,
+  tails: ReadonlyArray<readonly [number, Target]>,
+  fill: (parts: ReadonlyArray<readonly [number, number, number, number]>, piece: Buffer) => Promise<void>,
+): Promise<void> {
+  const out = new Coalescer(write)
+  const ahead: Array<readonly [Piece, Promise<void> | undefined]> = []
+  const flushOne = async (): Promise<void> => {
+    const [piece, filled] = ahead.shift()!
+    await filled
+    out.add(piece)
+  }
+  let k = 0
+  for (const piece of orderedPieces(plan, total)) {
+    const end = piece.pos + piece.bytes.length
+    const parts: Array<readonly [number, number, number, number]> = []
+    for (; k < tails.length && tails[k]![1].tailPos < end; k++) {
+      const [i, t] = tails[k]!
+      if (t.tailPos < piece.pos || t.tailPos + t.size - t.fullBytes > end) {
+        throw new Error(`erofs emit: inline tail of content ${i} at ${t.tailPos} outside the metadata piece at ${piece.pos} (+${piece.bytes.length})`)
+      }
+      parts.push([i, t.fullBytes, t.size, t.tailPos - piece.pos])
+    }
+    const bytes = Buffer.from(piece.bytes.buffer, piece.bytes.byteOffset, piece.bytes.byteLength)
+    ahead.push([piece, parts.length > 0 ? fill(parts, bytes) : undefined])
+    if (ahead.length > PIECES_AHEAD) await flushOne()
+  }
+  while (ahead.length > 0) await flushOne()
+  if (k < tails.length) throw new Error(`erofs emit: inline tail at ${tails[k]![1].tailPos} past the last metadata piece`)
+  out.flush()
 }
 
 /** sha256 of the image, built window by window (one ContentReader pass per window). */
@@ -185,7 +250,10 @@ function writeAt(fd: number, pos: number, bytes: Uint8Array): void {
   }
 }
 
-/** Gathers small increasing pieces into contiguous writes of up to FLUSH_BYTES. */
+/**
+ * Gathers adjacent increasing pieces into writes of up to FLUSH_BYTES. Gaps are never bridged with
+ * zeros: they hold file data, which a worker thread may be writing at the same time.
+ */
 class Coalescer {
   private readonly buf = Buffer.alloc(FLUSH_BYTES)
   private base = 0
@@ -193,19 +261,18 @@ class Coalescer {
   constructor(private readonly sink: Write) {}
 
   add(piece: Piece): void {
-    const gapOk = piece.pos >= this.base + this.used && piece.pos + piece.bytes.length <= this.base + FLUSH_BYTES
-    if (!gapOk || this.used === 0) {
+    const adjacent = this.used > 0 && piece.pos === this.base + this.used && this.used + piece.bytes.length <= FLUSH_BYTES
+    if (!adjacent) {
       this.flush()
       if (piece.bytes.length > FLUSH_BYTES) return this.sink(piece.pos, piece.bytes)
       this.base = piece.pos
     }
-    this.buf.set(piece.bytes, piece.pos - this.base)
-    this.used = piece.pos + piece.bytes.length - this.base
+    this.buf.set(piece.bytes, this.used)
+    this.used += piece.bytes.length
   }
 
   flush(): void {
     if (this.used > 0) this.sink(this.base, this.buf.subarray(0, this.used))
-    this.buf.fill(0, 0, this.used)
     this.used = 0
   }
 }

@@ -46,7 +46,7 @@ function inodeBytes(p: PlannedInode): number {
 /** Metadata is packed into buffers of about this size: few allocations, few writes. */
 const PACK_BYTES = 1 << 20
 
-/** Every metadata piece in increasing offset order (file data left as zero gaps). */
+/** Every metadata piece in increasing offset order (file data left as zeros or gaps). */
 export function* metadataPieces(plan: Plan): Generator<Piece> {
   yield { pos: 0, bytes: superblockBlock(plan) }
   const sharedBase = plan.xattrBlkaddr * EROFS_BLKSIZ
@@ -114,9 +114,13 @@ export function superblockBlock(plan: Plan): Uint8Array {
   return buf
 }
 
-/** Bytes of an inode record: the inode, its xattrs and, for directories and symlinks, the inline tail. */
+/**
+ * Bytes of an inode record: the inode, its xattrs and the inline tail. A regular file's tail is left
+ * zero here (its bytes come from the ContentReader) but lies inside the same piece, so a writer can
+ * fill it in before writing the piece.
+ */
 function recordBytes(p: PlannedInode): number {
-  return inodeBytes(p) + p.xattrs.sizeBytes + (p.node.kind === 'reg' ? 0 : p.tailBytes)
+  return inodeBytes(p) + p.xattrs.sizeBytes + p.tailBytes
 }
 
 function encodeRecord(buf: Buffer, at: number, p: PlannedInode, nidOf: (target: number) => number): void {

@@ -4,10 +4,22 @@
 
 import { closeSync, openSync, readSync } from 'node:fs'
 import { SizeMismatchError } from '../errors.js'
+import { copyFiles } from '../native.js'
 import type { Content } from './node.js'
 
 /** Receives `chunk` = bytes [at, at + chunk.length) of requested content number `index`. */
 export type Deliver = (index: number, chunk: Uint8Array, at: number) => void | Promise<void>
+
+/** A content that is a file on disk. */
+export type FileContent = Extract<Content, { kind: 'file' }>
+
+/** Bytes [from, from + length) of content number `index` go to byte `pos` of the output file. */
+export interface Span {
+  readonly index: number
+  readonly from: number
+  readonly length: number
+  readonly pos: number
+}
 
 export interface ContentReader {
   /**
@@ -16,6 +28,13 @@ export interface ContentReader {
    * to keep). Rejects if a content cannot be read in full.
    */
   read(requests: readonly Content[], deliver: Deliver): Promise<void>
+  /**
+   * Optional, for writers of a real file: writes `spans` of the `files` straight into the file open
+   * as `out`, without passing their bytes through JavaScript, or into the Buffer `out` (whose spans
+   * the caller leaves alone until this settles). The spans of one file are adjacent in the list.
+   * Rejects if a file is shorter than its spans.
+   */
+  copyFiles?(files: readonly FileContent[], spans: readonly Span[], out: number | Buffer): Promise<void>
 }
 
 const FILE_CHUNK = 1 << 20
@@ -43,6 +62,18 @@ export class BasicContentReader implements ContentReader {
       layerIdx.map(i => requests[i]!),
       (j, chunk, at) => deliver(layerIdx[j]!, chunk, at),
     )
+  }
+
+  /** Copies on a worker thread, kernel side (copy_file_range, or splice across file systems). */
+  copyFiles(files: readonly FileContent[], spans: readonly Span[], out: number | Buffer): Promise<void> {
+    const flat = new Float64Array(spans.length * 4)
+    spans.forEach((s, k) => {
+      flat[k * 4] = s.index
+      flat[k * 4 + 1] = s.from
+      flat[k * 4 + 2] = s.length
+      flat[k * 4 + 3] = s.pos
+    })
+    return copyFiles(out, files.map(f => f.path), flat)
   }
 }
 

@@ -2,9 +2,8 @@ import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { treeFromDir, decodeRdev } from '../../lib/tree/from-dir.js'
+import { treeFromDir } from '../../lib/tree/from-dir.js'
 import { walk, type Inode } from '../../lib/tree/node.js'
-import { lgetxattr, llistxattr } from '../../lib/native.js'
 import { makeFixtureDir, tempDir } from '../helpers/fixture-dir.js'
 
 /** `stat --printf` of one fixture path (ASCII names only), split on '|'. */
@@ -64,20 +63,4 @@ t.test('refuses a path that is not a directory', async t => {
   await writeFile(join(dir, 'f'), 'x')
   await t.rejects(treeFromDir(join(dir, 'f')), { code: 'USAGE' })
   await t.rejects(treeFromDir(join(dir, 'missing')), { code: 'ENOENT' })
-})
-
-t.test('decodeRdev inverts glibc makedev (via python os.makedev)', async t => {
-  const pairs = [[1, 3], [300, 70000], [0xfff, 0xff], [0x7fffffff, 0x7fffffff], [0x12345678, 0x1abcdef0]] // os.makedev takes C ints
-  const script = `import os\nfor a, b in ${JSON.stringify(pairs)}: print(os.makedev(a, b))`
-  const devs = execFileSync('python3', ['-c', script], { encoding: 'utf8' }).trim().split('\n')
-  t.same(devs.map(d => decodeRdev(BigInt(d))), pairs)
-})
-
-t.test('native xattr helper errors look like fs errors', async t => {
-  const dir = await tempDir(t)
-  const missing = join(dir, 'missing')
-  t.throws(() => llistxattr(missing), { code: 'ENOENT', syscall: 'llistxattr', path: missing, errno: -2 })
-  await writeFile(join(dir, 'f'), 'x')
-  t.equal(lgetxattr(join(dir, 'f'), 'user.none'), null)
-  t.throws(() => lgetxattr(Buffer.from(`${dir}/f\0x`), 'user.a'), TypeError)
 })
