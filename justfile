@@ -66,6 +66,20 @@ test-boot:
 bench:
     bash bench/run.sh
 
+# (root, build first) replaces the boot part's lines of the last run's raw.jsonl, regenerates the report:
+# the boot part of the benchmarks alone (bench/boot.sh: QEMU boots, job memory per boot mode, initramfs sizes)
+bench-boot:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    raw=bench/results/raw.jsonl
+    [[ -s $raw ]] || { echo "bench-boot: no $raw: run 'just bench' first" >&2; exit 1; }
+    work=$(mktemp -d /tmp/bootc-live-bench-boot.XXXXXX)
+    trap 'rm -rf "$work"' EXIT
+    jq -c 'select((.boot or .initrd or .jobMemory or (.fact // "" | test("^(sample|boot)"))) | not)' "$raw" > "$work/raw.jsonl"
+    bash bench/boot.sh "$work/raw.jsonl" "$work/boot" "node $PWD/dist/bin/bootc-live-unpack.js"
+    cp "$work/raw.jsonl" "$raw"
+    node bench/report.mjs "$raw"
+
 # the EROFS property test at length: RUNS random trees (default 500) through fsck, the kernel mount and our reader
 test-property RUNS="500":
     seed=$RANDOM; echo "EROFS_PROPERTY_SEED=$seed"; EROFS_PROPERTY_RUNS={{RUNS}} EROFS_PROPERTY_SEED=$seed npx tap --disable-coverage --timeout 3600 test/erofs/property.test.ts

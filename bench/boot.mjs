@@ -1,8 +1,11 @@
 // Boots one initramfs once (a scripts/boot/run-vm.sh command line) and appends one JSON line to --raw:
 // when the live system's report marker BOOTC-LIVE-REPORT-BEGIN reached the serial console, counted
 // from QEMU's start and from the kernel's, when the glue's unpack started and printed its summary,
-// and the memory figures the guest printed. Every console line is stamped on arrival and kept in
-// --log. A boot that fails or times out is a record with `error` (exit 0): the other cases go on.
+// and the memory figures the guest printed: the glue's "job peak memory" line (its cgroup's
+// memory.peak, in MiB), zram's mm_stat in the booted system and, with --probe, the test module's
+// exact figures (for a kexec boot also those of the first stage, until kexec). Every console line is
+// stamped on arrival and kept in --log. A boot that fails or times out is a record with `error`
+// (exit 0): the other cases go on.
 // usage: node bench/boot.mjs --mode M --raw FILE --log FILE [--probe] -- CMD ARGS...
 
 import { spawn } from 'node:child_process'
@@ -62,13 +65,47 @@ function freeAfterBoot(report) {
   return { totalKiB: total, usedKiB: used, freeKiB: free, sharedKiB: shared, buffCacheKiB: buffCache, availableKiB: available }
 }
 
-/** The test module's figures (test/boot/modules.d/59bootc-live-test, only in --probe boots). */
+/** The glue's line (bootc-live-lib.sh): the job's peak memory and what of it stays in use, MiB. */
+function glueJob(lines) {
+  const m = lines.map(([, l]) => /bootc-live: job peak memory (\d+) MiB, (\d+) MiB of it still in use/.exec(l)).find(Boolean)
+  return m ? { peakMiB: Number(m[1]), keptMiB: Number(m[2]) } : undefined
+}
+
+/** The zram device's mm_stat (Documentation/admin-guide/blockdev/zram.rst), as the booted system printed it. */
+function zram(report) {
+  const row = report.find(([, l]) => l.startsWith('zram mm_stat: '))
+  if (!row) return undefined
+  const [origBytes, comprBytes, memUsedBytes, , memUsedMaxBytes] = row[1].slice('zram mm_stat: '.length).trim().split(/\s+/).map(Number)
+  return { origBytes, comprBytes, memUsedBytes, memUsedMaxBytes }
+}
+
+/** The test module's figures (test/boot/modules.d/59bootc-live-test, only in --probe boots), in KiB. */
 function probe(lines) {
+  const fact = key => kib(lines, new RegExp(`BOOTC-LIVE-TEST ${key}: (\\d+) kB`))
   const beforeMiB = kib(lines, /BOOTC-LIVE-TEST mem before job: (\d+) MiB available/)
   return {
     availableBeforeJobKiB: beforeMiB === undefined ? undefined : beforeMiB * 1024,
-    jobPeakKiB: kib(lines, /BOOTC-LIVE-TEST mem job peak: (\d+) kB/),
-    usedAfterJobKiB: kib(lines, /BOOTC-LIVE-TEST mem used after job: (\d+) kB/),
+    jobPeakKiB: fact('mem job peak'),
+    jobKeptKiB: fact('mem job kept'),
+    jobKeptPageCacheKiB: fact('mem job kept page cache'),
+    usedAfterJobKiB: fact('mem used after job'),
+    workUsedKiB: kib(lines, /BOOTC-LIVE-TEST work df: \S+\s+\d+\s+(\d+)\s/),
+  }
+}
+
+/**
+ * The first stage of a kexec boot: what it handed over, and (probe only: the glue logs its line when the
+ * job ends, which this job never does) the sampled peak before and after the hand-over's choice, the
+ * archive being freed there when the EROFS image goes instead.
+ */
+function kexecStage(lines) {
+  const i = lines.findIndex(([, l]) => /bootc-live: kexec hands over /.test(l))
+  const m = i < 0 ? undefined : /kexec hands over (\S+) \(archive (\d+) bytes(?:, EROFS image (\d+) bytes)?\)/.exec(lines[i][1])
+  return {
+    handOver: m?.[1],
+    archiveBytes: m ? Number(m[2]) : undefined,
+    erofsBytes: m?.[3] === undefined ? undefined : Number(m[3]),
+    ...(opt.probe ? { mem: probe(lines), jobPeakBeforeHandOverKiB: probe(lines.slice(0, i < 0 ? undefined : i)).jobPeakKiB } : {}),
   }
 }
 
@@ -85,6 +122,9 @@ function analyse({ code, lines }) {
   const unpackStart = first(lines, /bootc-live: unpacking /)
   const summary = first(lines, /^(unpacked \S+ into \S+: |wrote \S+root\.erofs: )/)
   const memTotal = kib(report, /^MemTotal:\s+(\d+) kB/)
+  // A kexec boot: the first stage's lines end where it hands over to the image's kernel.
+  const cut = lines.findIndex(([, l]) => l.includes('bootc-live: kexec into'))
+  const stage = cut < 0 ? lines : lines.slice(cut)
   return {
     qemuToMarkerSec: round(markerSec),
     kernelToMarkerSec: round(k0 === undefined ? undefined : markerSec - k0),
@@ -94,7 +134,10 @@ function analyse({ code, lines }) {
     unpackSummary: summary?.[1],
     memTotalKiB: memTotal,
     free: freeAfterBoot(report),
-    ...(opt.probe ? { probe: probe(lines) } : {}),
+    zram: zram(report),
+    job: glueJob(stage),
+    ...(opt.probe ? { mem: probe(stage) } : {}),
+    ...(cut < 0 ? {} : { kexec: kexecStage(lines.slice(0, cut)) }),
   }
 }
 
@@ -102,7 +145,8 @@ const result = await console_()
 writeFileSync(opt.log, result.lines.map(([t, l]) => `${t.toFixed(2).padStart(8)} ${l}\n`).join(''))
 const rec = { boot: opt.mode, probe: Boolean(opt.probe), ...analyse(result) }
 appendFileSync(opt.raw, `${JSON.stringify(rec)}\n`)
+const peak = rec.mem?.jobPeakKiB === undefined ? (rec.job ? `${rec.job.peakMiB} MiB` : 'n/a') : `${(rec.mem.jobPeakKiB / 1024).toFixed(1)} MiB`
 const what = rec.error
   ? `FAILED: ${rec.error} (console: ${opt.log})`
-  : `${rec.qemuToMarkerSec} s from qemu start, ${rec.kernelToMarkerSec} s from kernel start to the report`
+  : `${rec.qemuToMarkerSec} s from qemu start, ${rec.kernelToMarkerSec} s from kernel start to the report; job peak memory ${peak}`
 console.error(`  boot-${opt.mode}${opt.probe ? ' (probe)' : ''}: ${what}`)

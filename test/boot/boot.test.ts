@@ -13,7 +13,7 @@ import { promisify } from 'node:util'
 import { startFileServer } from '../helpers/servers/file-server.js'
 import { startRegistry } from '../helpers/servers/registry.js'
 import { appendArchive, boot, field, initramfs, kernel, program, sampleArchive, type Boot } from './harness.js'
-import { memoryComment, zramAndKexecCases } from './zram-kexec.js'
+import { checkJobMemory, memoryComment, zramAndKexecCases } from './zram-kexec.js'
 
 const run = promisify(execFile)
 
@@ -86,6 +86,7 @@ async function suite(): Promise<void> {
   await t.test('embedded archive, bind mode', async t => {
     const b = await vm('embedded-bind', all.path, 'root=bootc-live:/root.oci')
     booted(t, b, BIND)
+    checkJobMemory(t, b)
     t.match(b.console, /^reading layer 3\/3: .* done$/m, 'one progress line per layer on the console')
     t.notMatch(b.console, /^(\.\/)?\/?usr\/bin\/sample-suid$/m, 'no line per file (the original logged every name)')
   })
@@ -112,6 +113,7 @@ async function suite(): Promise<void> {
   await t.test('EROFS mode: the image is loop-mounted read-only, /etc and /var overlays', async t => {
     const b = await vm('erofs', all.path, 'root=bootc-live:/root.oci bootc.live.erofs')
     booted(t, b, { ...BIND, rootType: 'erofs' })
+    checkJobMemory(t, b)
     const etc = b.report ? field(b.report, 'mount').find(l => l.split(' ')[1] === '/etc') : undefined
     t.equal(etc?.split(' ')[2], 'overlay', '/etc is an overlay')
     t.equal(`sha256:${b.facts.get('erofs sha256')}`, (await program('digest', latest)).trim(), 'the image equals `bootc-live-unpack digest` of the archive')

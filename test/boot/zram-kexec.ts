@@ -22,17 +22,35 @@ const MIB = 2 ** 20
 /** Two boots (the Debian kernel, then the image's) and two unpacks under TCG. */
 const KEXEC_TIMEOUT = 900
 
-/** One line with the memory facts of the test module (sampled in the initramfs). */
+/** A test module fact in kB ("N kB"), NaN when missing. */
+function kbFact(facts: ReadonlyMap<string, string>, key: string): number {
+  return Number(/^(-?\d+) kB$/.exec(facts.get(key) ?? '')?.[1])
+}
+
+/** One line with the memory facts of the test module (the job's cgroup, read in the initramfs). */
 export function memoryComment(facts: ReadonlyMap<string, string>): string {
-  const kb = (key: string) => {
-    const v = /^(-?\d+) kB$/.exec(facts.get(key) ?? '')?.[1]
-    return v === undefined ? '?' : `${(Number(v) / 1024).toFixed(1)} MiB`
+  const mib = (key: string) => {
+    const v = kbFact(facts, key)
+    return Number.isNaN(v) ? '?' : `${(v / 1024).toFixed(1)} MiB`
   }
   const zram = facts.get('zram mm_stat')
   return (
-    `memory: job peak ${kb('mem job peak')}, in use after the job ${kb('mem used after job')}; ` +
-    `work area (df -k): ${facts.get('work df') ?? '?'}${zram ? `; zram mm_stat: ${zram}` : ''}`
+    `memory: job peak ${mib('mem job peak')}, kept after the job ${mib('mem job kept')} (page cache ${mib('mem job kept page cache')}), ` +
+    `in use after the job ${mib('mem used after job')}; work area (df -k): ${facts.get('work df') ?? '?'}${zram ? `; zram mm_stat: ${zram}` : ''}`
   )
+}
+
+/**
+ * The job's cgroup (bootc-live-lib.sh): the glue logs its memory.peak, and the pages the job wrote to the
+ * work area's tmpfs stay charged to it (so that its peak counts the tree or image, not only node).
+ */
+export function checkJobMemory(t: Test, b: Boot): void {
+  const line = /bootc-live: job peak memory (\d+) MiB, (\d+) MiB of it still in use after it/.exec(b.console)
+  const peak = kbFact(b.facts, 'mem job peak')
+  t.equal(Number(line?.[1]), Math.ceil(peak / 1024), `the glue logged the job's memory.peak: ${line?.[0]}`)
+  const kept = kbFact(b.facts, 'mem job kept')
+  const used = Number((b.facts.get('work df') ?? '').split(/\s+/)[2])
+  t.ok(kept >= used, `what stays charged to the job (${kept} kB) holds the work area's ${used} kB`)
 }
 
 /** mm_stat's first two fields: bytes stored and their compressed size. */
@@ -86,8 +104,8 @@ export async function zramAndKexecCases(t: Test, c: Cases): Promise<void> {
   function chained(t: Test, b: Boot, handed: 'root.oci' | 'root.erofs' | undefined): void {
     const cut = b.console.indexOf('bootc-live: kexec into')
     t.ok(cut > 0, 'the first stage kexec-ed')
-    const peak = Number(/^(\d+) kB$/.exec(parseConsole(b.console.slice(0, cut)).facts.get('mem job peak') ?? '')?.[1])
-    t.comment(`first stage: job peak ${(peak / 1024).toFixed(1)} MiB (sampled until kexec)`)
+    const peak = kbFact(parseConsole(b.console.slice(0, cut)).facts, 'mem job peak')
+    t.comment(`first stage: job peak ${(peak / 1024).toFixed(1)} MiB (memory.peak, sampled until kexec)`)
     if (handed) t.match(b.console, new RegExp(`kexec hands over bootc-live/${handed.replace('.', '\\.')}`), `handed over ${handed}`)
     else t.notMatch(b.console, /kexec hands over/, 'nothing handed over')
     const cmdline = field(b.report ?? [], 'cmdline')[0] ?? ''

@@ -7,6 +7,9 @@ BOOTC_LIVE_CONF=/run/bootc-live.conf
 # The final root (sysroot.mount binds it), and the work area that holds the tree or the EROFS image.
 BOOTC_LIVE_ROOT=/run/bootc-live
 BOOTC_LIVE_WORK=/run/bootc-live-work
+# The job's cgroup (v2): memory.peak counts its processes and the tmpfs pages they write (the tree,
+# the EROFS image, a download); memory.current after the job is what stays of it in RAM.
+BOOTC_LIVE_CGROUP=/sys/fs/cgroup/bootc-live-job
 
 # bootc_live_last_line FILE: the file's last line (the program's error line).
 bootc_live_last_line() {
@@ -93,6 +96,7 @@ bootc_live_run() {
 bootc_live_setup() {
     [ -e "$BOOTC_LIVE_WORK/ready" ] && return 0
     . "$BOOTC_LIVE_CONF"
+    bootc_live_cgroup_enter
     bootc_live_mount_work
     bootc_live_fetch
     _bl_img=$BOOTC_LIVE_WORK/root.erofs
@@ -113,7 +117,41 @@ bootc_live_setup() {
         . /lib/bootc-live-kexec.sh
         bootc_live_kexec
     fi
+    bootc_live_cgroup_leave
     : > "$BOOTC_LIVE_WORK/ready"
+}
+
+# bootc_live_cgroup_enter: this shell, and so every command of the job, into $BOOTC_LIVE_CGROUP
+# (cgroup2 is mounted first on an empty /sys/fs/cgroup). Without cgroup2 or its memory controller
+# nothing happens: the figure is for the log, the boot never depends on it.
+bootc_live_cgroup_enter() {
+    _bl_cg_from=
+    _bl_cgfs=${BOOTC_LIVE_CGROUP%/*}
+    if [ ! -e "$_bl_cgfs/cgroup.controllers" ]; then
+        # A cgroup v1 hierarchy there stays as it is.
+        for _bl_l in "$_bl_cgfs"/*; do
+            [ -e "$_bl_l" ] && return 0
+        done
+        mount -t cgroup2 cgroup2 "$_bl_cgfs" 2> /dev/null || return 0
+    fi
+    echo +memory 2> /dev/null > "$_bl_cgfs/cgroup.subtree_control"
+    mkdir -p "$BOOTC_LIVE_CGROUP" 2> /dev/null
+    [ -e "$BOOTC_LIVE_CGROUP/memory.peak" ] || return 0
+    # Where to go back to: "0::/PATH" is the v2 line.
+    while IFS=: read -r _bl_l _ _bl_p; do
+        [ "$_bl_l" = 0 ] && _bl_cg_from=$_bl_cgfs$_bl_p
+    done < /proc/self/cgroup
+    echo $$ 2> /dev/null > "$BOOTC_LIVE_CGROUP/cgroup.procs" || _bl_cg_from=
+}
+
+# bootc_live_cgroup_leave: back where the job came from; one line with the job's peak memory (what
+# to size RAM by, on top of the initramfs and the archive) and what stays in use (tree or image).
+bootc_live_cgroup_leave() {
+    [ -n "$_bl_cg_from" ] || return 0
+    echo $$ 2> /dev/null > "$_bl_cg_from/cgroup.procs"
+    read -r _bl_peak < "$BOOTC_LIVE_CGROUP/memory.peak"
+    read -r _bl_now < "$BOOTC_LIVE_CGROUP/memory.current"
+    info "bootc-live: job peak memory $(((_bl_peak + 1048575) >> 20)) MiB, $(((_bl_now + 1048575) >> 20)) MiB of it still in use after it (the tree or image in RAM)"
 }
 
 # bootc_live_mount_work: the work area, on /dev/zram0 with bootc.zram=SIZE (a tmpfs when that fails).
