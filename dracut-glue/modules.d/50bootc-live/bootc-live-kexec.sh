@@ -36,6 +36,7 @@ bootc_live_kexec() {
     fi
     # The kernel holds its own copy now.
     rm -rf -- "$_bl_kx"
+    bootc_live_cgroup_leave # the first stage's memory line: the job never returns from kexec
     info "bootc-live: kexec into ${_bl_k#"$BOOTC_LIVE_ROOT"}"
     kexec -e
     die "bootc-live: kexec -e failed"
