@@ -27,3 +27,17 @@ t.test('the binary runs through npx', async t => {
   const out = execFileSync('npx', ['--no-install', 'bootc-live-unpack', '--help'], { cwd: root, encoding: 'utf8' })
   t.match(out, /^usage: bootc-live-unpack <command>/)
 })
+
+t.test('the initramfs bundle (from the TypeScript entry, as the boot tests make it) has every command', async t => {
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { COMMAND_LOADERS } = await import('../bin/cli/commands/index.js')
+  const out = await mkdtemp(join(tmpdir(), 'bundle-'))
+  t.teardown(() => rm(out, { recursive: true, force: true }))
+  execFileSync('bash', ['scripts/boot/bundle.sh', out], { cwd: root, env: { ...process.env, BOOTC_LIVE_ENTRY: 'bin/bootc-live-unpack.ts' } })
+  for (const [name, load] of COMMAND_LOADERS) {
+    t.equal((await load()).name, name, `loader '${name}' loads that command`)
+    const help = execFileSync('node', [join(out, 'bootc-live-unpack.mjs'), name, '--help'], { encoding: 'utf8' })
+    t.match(help, new RegExp(`^usage: bootc-live-unpack ${name} `), `the bundle runs '${name}'`)
+  }
+})

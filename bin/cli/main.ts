@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util'
 import { BootcLiveError, UsageError, describeSystemError } from '../../lib/errors.js'
 import { GLOBAL_OPTIONS, SOURCE_OPTIONS, type Command, type OptionSpec, type OptionValues } from './command.js'
+import { COMMAND_LOADERS, loadCommands } from './commands/index.js'
 import { packageVersion } from '../../lib/package-root.js'
 import { PROGRESS_MODES, createProgress, type ProgressMode } from './progress.js'
 
@@ -35,7 +36,7 @@ function errorLine(err: unknown): string {
 async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(programHelp(await allCommands()))
+    io.stdout.write(programHelp(await loadCommands()))
     return name === undefined ? 2 : 0
   }
   if (name === '--version') {
@@ -76,30 +77,11 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   return 0
 }
 
-async function allCommands(): Promise<readonly Command[]> {
-  return (await import('./commands/index.js')).COMMANDS
-}
-
-/**
- * The command called `name`. Only its own module is loaded (commands/NAME.ts): loading every
- * command's imports costs tens of milliseconds at each start. Any name that module does not
- * provide is looked up in the full table, so an unknown command and a broken module stay distinct.
- */
+/** The command called `name`, its module loaded now. */
 async function findCommand(name: string): Promise<Command> {
-  let failure: unknown
-  if (/^[a-z][a-z-]*$/.test(name)) {
-    try {
-      const own = Object.values(await import(`./commands/${name}.js`)) as unknown[]
-      const command = own.find((c): c is Command => (c as Command | null)?.name === name && typeof (c as Command).run === 'function')
-      if (command) return command
-    } catch (err) {
-      failure = err
-    }
-  }
-  const command = (await allCommands()).find(c => c.name === name)
-  if (command && failure !== undefined) throw failure
-  if (!command) throw new UsageError(`unknown command '${name}' (see '${PROGRAM} --help')`)
-  return command
+  const load = COMMAND_LOADERS.get(name)
+  if (!load) throw new UsageError(`unknown command '${name}' (see '${PROGRAM} --help')`)
+  return load()
 }
 
 function optionsOf(command: Command): Record<string, OptionSpec> {
