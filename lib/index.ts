@@ -16,7 +16,8 @@ export { currentPlatform, formatPlatform, parsePlatform } from './oci/platform.j
 // Whole jobs
 export { treeFromImage, type ScanOptions } from './pipeline/scan.js'
 export { unpackImage, contentReaderFor, type UnpackOptions } from './pipeline/unpack.js'
-export { erofsFromImage, erofsFromDir, erofsDigestOfImage, erofsDigestOfDir, type BuildOptions, type ErofsResult } from './pipeline/erofs.js'
+export { erofsFromImage, erofsDigestOfImage, type BuildOptions, type ErofsResult } from './pipeline/erofs.js'
+export { erofsFromDir, erofsDigestOfDir } from './pipeline/erofs-dir.js'
 export { LayerContentReader } from './pipeline/layer-content.js'
 
 // The tree model and its readers and writers

@@ -1,13 +1,11 @@
-// OCI image or directory -> deterministic EROFS image (file or digest). The tree is built from the
-// layers' headers first; file data is then streamed from the layers straight into its planned
-// place in the image, so no unpacked copy of the tree ever exists on disk.
+// OCI image -> deterministic EROFS image (file or digest). The tree is built from the layers'
+// headers first; file data is then streamed from the layers straight into its planned place in the
+// image, so no unpacked copy of the tree ever exists on disk. Directories: erofs-dir.ts.
 
 import type { Image } from '../oci/image.js'
 import type { ProgressListener } from '../progress.js'
 import { digestErofs, writeErofs, type ErofsOptions } from '../erofs/mkfs.js'
 import { writeAtomically } from '../fs/atomic.js'
-import { BasicContentReader } from '../tree/content.js'
-import { treeFromDir } from '../tree/from-dir.js'
 import type { Tree } from '../tree/node.js'
 import { treeFromImage } from './scan.js'
 import { contentReaderFor } from './unpack.js'
@@ -27,18 +25,8 @@ export async function erofsFromImage(image: Image, path: string, opts: BuildOpti
   return { tree, bytes }
 }
 
-export async function erofsFromDir(dir: string, path: string, opts: ErofsOptions = {}): Promise<ErofsResult> {
-  const tree = await treeFromDir(dir)
-  const { bytes } = await writeAtomically(path, tmp => writeErofs(tree, new BasicContentReader(), tmp, opts))
-  return { tree, bytes }
-}
-
 /** sha256 of the image erofsFromImage would write, without writing it. */
 export async function erofsDigestOfImage(image: Image, opts: BuildOptions = {}): Promise<string> {
   const tree = await treeFromImage(image, opts)
   return digestErofs(tree, contentReaderFor(image, opts.onProgress), opts)
-}
-
-export async function erofsDigestOfDir(dir: string, opts: ErofsOptions = {}): Promise<string> {
-  return digestErofs(await treeFromDir(dir), new BasicContentReader(), opts)
 }

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs'
-import { erofsDigestOfDir, erofsDigestOfImage } from '../../../lib/pipeline/erofs.js'
+import { erofsDigestOfImage } from '../../../lib/pipeline/erofs.js'
+import { erofsDigestOfDir } from '../../../lib/pipeline/erofs-dir.js'
 import type { Command } from '../command.js'
 import { EROFS_OPTIONS, erofsOptions } from '../erofs-options.js'
 import { TWO_PASS_OPTIONS, twoPassOptions, withImage } from '../image-options.js'

@@ -1,4 +1,4 @@
-import { erofsFromDir } from '../../../lib/pipeline/erofs.js'
+import { erofsFromDir } from '../../../lib/pipeline/erofs-dir.js'
 import type { Command } from '../command.js'
 import { EROFS_OPTIONS, erofsOptions } from '../erofs-options.js'
 import { formatBytes } from '../progress.js'
