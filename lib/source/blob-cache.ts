@@ -8,7 +8,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BlobStore, RawBlob } from '../oci/image.js'
-import { readRange } from './file-range.js'
+import { readFileStart } from './file-range.js'
 
 export class BlobCache implements BlobStore {
   readonly name: string
@@ -32,7 +32,7 @@ export class BlobCache implements BlobStore {
     const cached = this.complete.get(digest)
     if (cached !== undefined) {
       const { path, size } = cached
-      return { size, read: () => readFile(path, size, `${this.name}: blob ${digest} (kept in ${path})`) }
+      return { size, read: () => readFileStart(path, size, `${this.name}: blob ${digest} (kept in ${path})`) }
     }
     const blob = await this.inner.openBlob(digest)
     return { size: blob.size, read: () => this.keep(digest, blob) }
@@ -65,14 +65,5 @@ export class BlobCache implements BlobStore {
     } finally {
       if (this.dir) await rm(await this.dir, { recursive: true, force: true })
     }
-  }
-}
-
-async function* readFile(path: string, size: number, what: string): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r')
-  try {
-    yield* readRange(fh, 0, size, what)
-  } finally {
-    await fh.close()
   }
 }

@@ -1,6 +1,6 @@
 // Positional reads of a byte range of an open file in 1 MiB chunks: blobs are streamed, never held.
 
-import type { FileHandle } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import { FormatError } from '../errors.js'
 
 export const READ_CHUNK = 1024 * 1024
@@ -14,6 +14,16 @@ export async function* readRange(fh: FileHandle, start: number, length: number, 
     if (bytesRead === 0) throw new FormatError(`${what}: file ends after ${at} of ${length} bytes`)
     at += bytesRead
     yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead)
+  }
+}
+
+/** Yields the first `size` bytes of the file at `path`, opened only while it is read. */
+export async function* readFileStart(path: string, size: number, what: string): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r')
+  try {
+    yield* readRange(fh, 0, size, what)
+  } finally {
+    await fh.close()
   }
 }
 

@@ -1,14 +1,14 @@
 // An OCI image layout directory (image-layout.md): `oci-layout`, `index.json`, `blobs/<alg>/<hex>`.
 // Blob paths are built only from validated digests (CVE-2024-3727).
 
-import { open, readFile, stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FormatError, NotFoundError } from '../errors.js'
 import { BlobImageSource } from '../oci/blob-source.js'
 import { missingBlob, parseDigest } from '../oci/digest.js'
 import type { BlobStore, RawBlob } from '../oci/image.js'
 import { JSON_LIMIT_BYTES, jsonTooLarge, parseJson } from '../oci/validate.js'
-import { readRange } from './file-range.js'
+import { readFileStart } from './file-range.js'
 
 /** `oci-layout` must say {"imageLayoutVersion": "1.0.x"}. */
 export function checkLayoutMarker(bytes: Uint8Array, what: string): void {
@@ -35,17 +35,7 @@ class LayoutStore implements BlobStore {
     const st = await stat(path).catch(() => null)
     if (!st?.isFile()) throw missingBlob(this.name, digest)
     const what = `${this.name}: blob ${digest}`
-    return {
-      size: st.size,
-      async *read() {
-        const fh = await open(path, 'r')
-        try {
-          yield* readRange(fh, 0, st.size, what)
-        } finally {
-          await fh.close()
-        }
-      },
-    }
+    return { size: st.size, read: () => readFileStart(path, st.size, what) }
   }
 
   async close(): Promise<void> {}

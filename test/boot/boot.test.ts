@@ -10,9 +10,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { startFileServer } from '../helpers/servers/file-server.js'
 import { startRegistry } from '../helpers/servers/registry.js'
-import { appendArchive, boot, field, initramfs, kernel, program, sampleArchive, type Boot } from './harness.js'
+import { appendArchive, boot, field, initramfs, kernel, program, sampleArchive, withArchiveServer, type Boot } from './harness.js'
 import { checkJobMemory, memoryComment, zramAndKexecCases } from './zram-kexec.js'
 
 const run = promisify(execFile)
@@ -125,17 +124,11 @@ async function suite(): Promise<void> {
   })
 
   await t.test('net boot over http from the host', async t => {
-    const dir = await mkdtemp(join(tmpdir(), 'bootc-live-boot-'))
-    await writeFile(join(dir, 'root.oci'), await readFile(alt))
-    const server = await startFileServer(dir)
-    try {
+    await withArchiveServer(alt, async server => {
       const b = await vm('http', all.path, 'root=bootc-live:http://10.0.2.100:8080/root.oci bootclabel=alt', [[8080, server.port]])
       booted(t, b, { ...BIND, variant: 'alt', fileSource: false })
       t.ok(server.requests.some(r => r.path === '/root.oci'), 'the guest fetched /root.oci from the host')
-    } finally {
-      await server.stop()
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   })
 
   await t.test('registry boot from docker-registry on the host', async t => {

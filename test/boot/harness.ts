@@ -4,10 +4,12 @@
 import { execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { startFileServer, type FileServer } from '../helpers/servers/file-server.js'
 
 const run = promisify(execFile)
 
@@ -231,4 +233,17 @@ export function parseConsole(text: string): Pick<Boot, 'report' | 'facts' | 'fat
 /** Report lines starting with `key: `, without the key. */
 export function field(report: readonly string[], key: string): string[] {
   return report.filter(l => l.startsWith(`${key}: `)).map(l => l.slice(key.length + 2))
+}
+
+/** Serves `archive` as /root.oci from a file server on the host for the time of `fn`. */
+export async function withArchiveServer(archive: string, fn: (server: FileServer) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bootc-live-serve-'))
+  await copyFile(archive, join(dir, 'root.oci'))
+  const server = await startFileServer(dir)
+  try {
+    await fn(server)
+  } finally {
+    await server.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
 }

@@ -3,12 +3,11 @@
 // glue made for it; the second stage's own report (uname -r, /proc/cmdline) proves it ran.
 
 import type { Test } from 'tap'
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startFileServer } from '../helpers/servers/file-server.js'
 import type { Expect } from './boot.test.js'
-import { appendArchive, field, initramfs, kexecArchive, otherKernel, parseConsole, program, type Boot } from './harness.js'
+import { appendArchive, field, initramfs, kexecArchive, otherKernel, parseConsole, program, withArchiveServer, type Boot } from './harness.js'
 
 export interface Cases {
   /** The all-modules shell initramfs (latest embedded). */
@@ -125,36 +124,24 @@ export async function zramAndKexecCases(t: Test, c: Cases): Promise<void> {
   })
 
   await t.test('bootc.kexec over http with EROFS: downloaded once, the smaller file handed over', async t => {
-    const dir = await mkdtemp(join(tmpdir(), 'bootc-live-kexec-'))
-    await writeFile(join(dir, 'root.oci'), await readFile(archive))
-    const server = await startFileServer(dir)
-    try {
+    await withArchiveServer(archive, async server => {
       const b = await c.vm('kexec-http-erofs', all, 'root=bootc-live:http://10.0.2.100:8080/root.oci bootc.live.erofs bootc.kexec=1', [[8080, server.port]], undefined, KEXEC_TIMEOUT)
       booted(t, b, { ...kexecWant, rootType: 'erofs', fileSource: false })
       chained(t, b, erofsBytes <= 2 * archiveBytes ? 'root.erofs' : 'root.oci')
       const gets = server.requests.filter(r => r.method === 'GET' && r.path === '/root.oci')
       t.equal(gets.length, 1, 'one download: the second stage did not fetch again')
       t.equal(`sha256:${b.facts.get('erofs sha256')}`, (await program('digest', archive)).trim(), 'the mounted image equals `bootc-live-unpack digest` of the archive')
-    } finally {
-      await server.stop()
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   })
 
   await t.test('bootc.kexec with bootc.kexec.reuse-image=0: the image kernel downloads the source again', async t => {
-    const dir = await mkdtemp(join(tmpdir(), 'bootc-live-kexec-'))
-    await writeFile(join(dir, 'root.oci'), await readFile(archive))
-    const server = await startFileServer(dir)
-    try {
+    await withArchiveServer(archive, async server => {
       const b = await c.vm('kexec-http-no-reuse', all, 'root=bootc-live:http://10.0.2.100:8080/root.oci bootc.kexec=1 bootc.kexec.reuse-image=0', [[8080, server.port]], undefined, KEXEC_TIMEOUT)
       booted(t, b, { ...kexecWant, fileSource: false })
       chained(t, b, undefined)
       const gets = server.requests.filter(r => r.method === 'GET' && r.path === '/root.oci')
       t.equal(gets.length, 2, 'each stage downloaded the archive')
-    } finally {
-      await server.stop()
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   })
 
   await t.test('bootc.kexec with an image without a kernel stops the boot with one line', async t => {
