@@ -4,16 +4,19 @@
 
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
+import { createGunzip, type ZlibOptions } from 'node:zlib'
 import { BootcLiveError, DecompressError } from '../errors.js'
 
 /** Output chunk size. */
-export const GZIP_OUT_CHUNK = 256 * 1024
+export const GZIP_OUT_CHUNK = 1024 * 1024
+/** The stream's readable high-water mark (the default, 16 KiB, stops inflating after every chunk). */
+const GZIP_READ_AHEAD = 4 * GZIP_OUT_CHUNK
 /** Input is fed in pieces of at least this size: every write is one trip through the thread pool. */
 export const GZIP_IN_CHUNK = 1024 * 1024
 
 export async function* gunzip(src: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
-  const z = createGunzip({ chunkSize: GZIP_OUT_CHUNK })
+  // Up to GZIP_READ_AHEAD decoded ahead of the consumer, so inflating overlaps with its work.
+  const z = createGunzip({ chunkSize: GZIP_OUT_CHUNK, readableHighWaterMark: GZIP_READ_AHEAD } as ZlibOptions)
   let feedError: unknown
   // pipeline destroys `z` with the source's error, so iterating `z` below throws it unchanged.
   const input = Readable.from(coalesce(src, GZIP_IN_CHUNK))
