@@ -1,4 +1,4 @@
-// Typed access to the native helper (native/bootc_live_native.c): the syscalls Node's fs lacks, and
+// Typed access to the native helper (native/*.c): the syscalls Node's fs lacks, and
 // the directory scan and file copy that make `mkfs DIR` fast. It is loaded on first use, so code
 // that never touches xattrs, device nodes or mkfs works without it.
 
