@@ -4,7 +4,7 @@
 // Where containerd silently skips an entry that would replace the root ('..' or '' named
 // symlinks), we follow umoci and refuse it (CVE-2021-29136).
 
-import { FormatError, UnsafePathError } from '../../lib/errors.js'
+import { UnsafePathError } from '../../lib/errors.js'
 import { runCases } from './fixtures/apply-fixtures.js'
 
 const ETC_PASSWD = ['d etc m=0770', 'f /etc/passwd 6']
