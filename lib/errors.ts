@@ -126,15 +126,27 @@ export function addContext(context: string, err: unknown): unknown {
   return err
 }
 
-/** Node system errors (ENOENT, ENOSPC...) become one readable line; anything else passes through. */
-export function describeSystemError(err: unknown): string {
+/**
+ * Node system errors (ENOENT, ENOSPC...) become one readable line; anything else passes through.
+ * `withPath: false` leaves out the path the call carried, for callers that name the object instead.
+ */
+export function describeSystemError(err: unknown, withPath = true): string {
   if (err instanceof Error) {
     const e = err as NodeJS.ErrnoException
     if (e.code && e.syscall) {
-      const where = e.path ? ` ${e.path}` : ''
+      const where = e.path && withPath ? ` ${e.path}` : ''
       return `${e.syscall}${where}: ${e.code}${e.message.includes(e.code) ? '' : `: ${e.message}`}`
     }
     return err.message
   }
   return String(err)
+}
+
+/**
+ * A failed system call as an IO error about `what` ("unpacking \"usr/bin/x\": write: ENOSPC"): for
+ * calls on descriptors, which carry no path, and on internal files the user never named.
+ */
+export function ioError(what: string, err: unknown): unknown {
+  if (err instanceof BootcLiveError) return addContext(what, err)
+  return new BootcLiveError('IO', `${what}: ${describeSystemError(err, false)}`, { cause: err })
 }

@@ -19,6 +19,7 @@ export { unpackImage, contentReaderFor, type UnpackOptions } from './pipeline/un
 export { erofsFromImage, erofsDigestOfImage, type BuildOptions, type ErofsResult } from './pipeline/erofs.js'
 export { erofsFromDir, erofsDigestOfDir } from './pipeline/erofs-dir.js'
 export { LayerContentReader } from './pipeline/layer-content.js'
+export { onInterrupt, runInterruptCleanups } from './fs/interrupt.js'
 
 // The tree model and its readers and writers
 export { Inode, Tree, EMPTY_CONTENT, walk, linkCounts, sortedChildren, nameToBytes, bytesToName, type Content, type Kind } from './tree/node.js'

@@ -8,6 +8,8 @@ export interface OptionSpec {
   readonly short?: string
   readonly valueName?: string
   readonly help: string
+  /** The one kind of SOURCE the option applies to; with any other it is a usage error. */
+  readonly onlyFor?: 'http' | 'docker'
 }
 
 export type OptionValues = Record<string, string | boolean | undefined>
@@ -15,6 +17,8 @@ export type OptionValues = Record<string, string | boolean | undefined>
 export interface CommandContext {
   readonly args: readonly string[]
   readonly opts: OptionValues
+  /** The options the command accepts, by name. */
+  readonly specs: Readonly<Record<string, OptionSpec>>
   /** Results go to stdout. */
   readonly stdout: NodeJS.WritableStream
   /** Progress listener for long work, undefined when silenced or not a TTY. */
@@ -32,9 +36,8 @@ export interface Command {
   readonly summary: string
   /** Further paragraphs for `COMMAND --help`. */
   readonly details?: string
+  /** The command's options, common groups (PROGRESS_OPTION, SOURCE_OPTIONS...) spread in as they apply. */
   readonly options: Readonly<Record<string, OptionSpec>>
-  /** Which common option groups apply (source selection, network). */
-  readonly takesSource: boolean
   readonly positionals: readonly [min: number, max: number]
   run(ctx: CommandContext): Promise<void>
 }
@@ -43,23 +46,42 @@ export interface Command {
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
   quiet: { type: 'boolean', short: 'q', help: 'print nothing but errors (and results on stdout)' },
+  debug: { type: 'boolean', help: 'show stack traces of errors' },
+}
+
+/** For commands that read layers or download: the others have no progress to show. */
+export const PROGRESS_OPTION: Readonly<Record<string, OptionSpec>> = {
   progress: {
     type: 'string',
     valueName: 'auto|bar|lines|none',
     help: 'progress on stderr: auto = a bar on a TTY, nothing otherwise; lines = one line per layer',
   },
-  debug: { type: 'boolean', help: 'show stack traces of errors' },
 }
 
-/** Options of commands that read an image source. */
-export const SOURCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  label: { type: 'string', short: 'l', valueName: 'L', help: 'which image of the archive (ref.name annotation)' },
-  platform: { type: 'string', valueName: 'os/arch[/variant]', help: 'platform to pick from an image index (default: this machine)' },
-  'normalize-label': { type: 'boolean', help: 'also match docker.io/library/x:latest against x:latest' },
+/** Connection options of docker:// and http(s):// sources. */
+export const NETWORK_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   insecure: { type: 'boolean', help: 'allow plain http registries and skip TLS verification' },
   creds: { type: 'string', valueName: 'USER:PASSWORD', help: 'registry credentials (default: from auth.json files)' },
   authfile: { type: 'string', valueName: 'PATH', help: 'containers auth.json to read credentials from' },
   retries: { type: 'string', valueName: 'N', help: 'network retries after a transient failure (default 5)' },
   timeout: { type: 'string', valueName: 'SECONDS', help: 'give up on a connection idle this long (default 30)' },
-  'max-bytes': { type: 'string', valueName: 'N', help: 'refuse an http(s) download larger than N bytes' },
 }
+
+export const PLATFORM_OPTION: Readonly<Record<string, OptionSpec>> = {
+  platform: { type: 'string', valueName: 'os/arch[/variant]', help: 'platform to pick from an image index (default: this machine)' },
+}
+
+/** Options of commands that read any image SOURCE (the usage names SOURCE). */
+export const SOURCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  label: { type: 'string', short: 'l', valueName: 'L', help: 'which image of the archive (ref.name annotation)' },
+  ...PLATFORM_OPTION,
+  'normalize-label': { type: 'boolean', help: 'also match docker.io/library/x:latest against x:latest' },
+  ...PROGRESS_OPTION,
+  ...NETWORK_OPTIONS,
+  'max-bytes': { type: 'string', valueName: 'N', help: 'refuse an http(s) download larger than N bytes', onlyFor: 'http' },
+}
+
+/** What `SOURCE` may be, shown in the help of every command whose usage names it. */
+export const SOURCE_HELP =
+  'SOURCE: FILE or oci-archive:FILE (each with an optional :LABEL), oci:DIR[:LABEL], http(s)://URL\n' +
+  '(an oci-archive, gzip or zstd too) or docker://REF.'

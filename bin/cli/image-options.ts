@@ -1,8 +1,11 @@
-// Turns the common source options (--label, --platform, --normalize-label) into an opened image.
+// Turns the common source options (--label, --platform, --normalize-label, network) into an opened
+// image, and rejects the ones that do not apply to the SOURCE before anything is opened.
 
+import { existsSync } from 'node:fs'
 import { UsageError } from '../../lib/errors.js'
 import type { Image } from '../../lib/oci/image.js'
 import { parsePlatform } from '../../lib/oci/platform.js'
+import { parseSourceRef } from '../../lib/oci/reference.js'
 import { openSource, type OpenSourceOptions, type OpenedSource } from '../../lib/source/open.js'
 import type { CommandContext, OptionSpec, OptionValues } from './command.js'
 
@@ -11,11 +14,27 @@ export interface OpenedImage {
   readonly image: Image
 }
 
-/** Opens SOURCE and selects one image; the caller closes `source`. */
+/**
+ * Opens SOURCE and selects one image; the caller closes `source`. Every option is checked before
+ * the source is opened, so a usage error never waits for the network.
+ */
 export async function openImageFrom(ctx: CommandContext, ref: string, extra: OpenSourceOptions = {}): Promise<OpenedImage> {
+  const kind = parseSourceRef(ref, existsSync).kind
+  for (const [name, spec] of Object.entries(ctx.specs)) {
+    if (spec.onlyFor !== undefined && spec.onlyFor !== kind && ctx.opts[name] !== undefined) {
+      throw new UsageError(`--${name} applies to ${spec.onlyFor === 'http' ? 'http(s)://' : 'docker://'} sources only`)
+    }
+  }
+  if (kind === 'docker' && typeof ctx.opts.label === 'string') {
+    throw new UsageError('--label does not apply to docker:// sources: the tag or digest in the reference chooses the image')
+  }
+  const selection = {
+    ...(typeof ctx.opts.platform === 'string' ? { platform: parsePlatform(ctx.opts.platform) } : {}),
+    normalizeLabel: ctx.opts['normalize-label'] === true,
+  }
   const source = await openSource(ref, { ...sourceOptions(ctx), ...extra })
   try {
-    const image = await source.openImage(imageOptions(ctx, source, ref))
+    const image = await source.openImage({ ...selection, ...labelOf(ctx, source) })
     return { source, image }
   } catch (err) {
     await source.close()
@@ -28,6 +47,7 @@ export const TWO_PASS_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   refetch: {
     type: 'boolean',
     help: 'docker://: download the layers again for the second pass instead of keeping them in a temporary file',
+    onlyFor: 'docker',
   },
 }
 
@@ -64,19 +84,14 @@ function wholeNumber(o: OptionValues, name: string, min: number, max: number): n
   return n
 }
 
-export function imageOptions(ctx: CommandContext, source: OpenedSource, ref: string) {
-  if (ref.startsWith('docker://') && typeof ctx.opts.label === 'string') {
-    throw new UsageError('--label does not apply to docker:// sources: the tag or digest in the reference chooses the image')
+/** --label, or the label in the SOURCE string; both only when they agree. */
+function labelOf(ctx: CommandContext, source: OpenedSource): { label?: string } {
+  const given = ctx.opts.label
+  if (typeof given !== 'string') return source.label === undefined ? {} : { label: source.label }
+  if (source.label !== undefined && source.label !== given) {
+    throw new UsageError(`label given twice: '${source.label}' in the source and --label '${given}'`)
   }
-  const label = typeof ctx.opts.label === 'string' ? ctx.opts.label : source.label
-  if (typeof ctx.opts.label === 'string' && source.label !== undefined && source.label !== ctx.opts.label) {
-    throw new UsageError(`label given twice: '${source.label}' in the source and --label '${ctx.opts.label}'`)
-  }
-  return {
-    ...(label !== undefined ? { label } : {}),
-    ...(typeof ctx.opts.platform === 'string' ? { platform: parsePlatform(ctx.opts.platform) } : {}),
-    normalizeLabel: ctx.opts['normalize-label'] === true,
-  }
+  return { label: given }
 }
 
 /** Runs `fn` with the selected image and always closes the source (temp files go with it). */

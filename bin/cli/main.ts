@@ -1,12 +1,14 @@
 // The CLI dispatcher: parses `bootc-live-unpack <command> [args] [options]`, runs one command,
 // and turns every failure into one line on stderr and an exit code (0 ok, 1 error, 2 usage).
 
+import type { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { BootcLiveError, UsageError, describeSystemError } from '../../lib/errors.js'
-import { GLOBAL_OPTIONS, SOURCE_OPTIONS, type Command, type OptionSpec, type OptionValues } from './command.js'
+import { GLOBAL_OPTIONS, SOURCE_HELP, type Command, type OptionSpec, type OptionValues } from './command.js'
 import { COMMAND_LOADERS, loadCommands } from './commands/index.js'
 import { packageVersion } from '../../lib/package-root.js'
 import { PROGRESS_MODES, createProgress, type ProgressMode } from './progress.js'
+import './signals.js' // on SIGINT/SIGTERM/SIGHUP: remove temporary and partial outputs, then die of the signal
 
 export const PROGRAM = 'bootc-live-unpack'
 
@@ -17,12 +19,46 @@ export interface Io {
 
 export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const debug = argv.includes('--debug')
+  const stdout = watchWrites(io.stdout)
+  let failure: unknown
+  let code = 0
   try {
-    return await dispatch(argv, io)
+    code = await dispatch(argv, io)
   } catch (err) {
-    io.stderr.write(`${PROGRAM}: ${errorLine(err)}\n`)
-    if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`)
-    return err instanceof UsageError ? 2 : 1
+    failure = err
+  }
+  // A closed pipe or a full disk on stdout is the failure to report, whatever it broke after.
+  const writeError = await stdout.settle()
+  if (writeError) {
+    failure = new BootcLiveError('IO', `writing standard output: ${writeError.code ?? writeError.message}`, { cause: writeError })
+  }
+  if (failure === undefined) return code
+  io.stderr.write(`${PROGRAM}: ${errorLine(failure)}\n`)
+  if (debug && failure instanceof Error && failure.stack) io.stderr.write(`${failure.stack}\n`)
+  return failure instanceof UsageError ? 2 : 1
+}
+
+/**
+ * Holds stdout's write errors (EPIPE, ENOSPC), which would otherwise be an unhandled 'error' event;
+ * settle() waits until everything written has left and gives the first of them.
+ */
+function watchWrites(out: NodeJS.WritableStream): { settle(): Promise<NodeJS.ErrnoException | undefined> } {
+  let first: NodeJS.ErrnoException | undefined
+  const onError = (err: NodeJS.ErrnoException) => {
+    first ??= err
+  }
+  out.on('error', onError)
+  return {
+    settle: () =>
+      new Promise(resolve => {
+        out.write('', (err?: Error | null) => {
+          // A stream destroyed by an earlier failure answers ERR_STREAM_DESTROYED; `errored` keeps that failure.
+          const error = first ?? ((out as Writable).errored as NodeJS.ErrnoException | null) ?? err ?? undefined
+          // Without an error nothing more can come; after one, the listener stays for the pending 'error' event.
+          if (!error) out.off('error', onError)
+          resolve(error)
+        })
+      }),
   }
 }
 
@@ -35,9 +71,15 @@ function errorLine(err: unknown): string {
 
 async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) throw new UsageError(`usage: ${PROGRAM} <command> [args] [options] (see '${PROGRAM} --help')`)
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     io.stdout.write(programHelp(await loadCommands()))
-    return name === undefined ? 2 : 0
+    return 0
+  }
+  if (name === 'help') {
+    if (rest.length > 1) throw new UsageError(`usage: ${PROGRAM} help [COMMAND]`)
+    io.stdout.write(commandHelp(await findCommand(rest[0]!)))
+    return 0
   }
   if (name === '--version') {
     io.stdout.write(`${packageVersion()}\n`)
@@ -51,9 +93,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     return 0
   }
   const [min, max] = command.positionals
-  if (positionals.length < min || positionals.length > max) {
-    throw new UsageError(`usage: ${PROGRAM} ${command.name} ${command.usage}`)
-  }
+  if (positionals.length < min || positionals.length > max) throw new UsageError(`usage: ${usageLine(command)}`)
   const mode = (values.progress ?? 'auto') as ProgressMode
   if (!PROGRESS_MODES.includes(mode)) throw new UsageError(`--progress must be one of ${PROGRESS_MODES.join(', ')}`)
   const quiet = values.quiet === true
@@ -62,6 +102,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     await command.run({
       args: positionals,
       opts: values,
+      specs,
       stdout: io.stdout,
       progress: progress.listener,
       warn: msg => {
@@ -85,7 +126,7 @@ async function findCommand(name: string): Promise<Command> {
 }
 
 function optionsOf(command: Command): Record<string, OptionSpec> {
-  return { ...GLOBAL_OPTIONS, ...(command.takesSource ? SOURCE_OPTIONS : {}), ...command.options }
+  return { ...GLOBAL_OPTIONS, ...command.options }
 }
 
 function parseCommandLine(
@@ -100,8 +141,9 @@ function parseCommandLine(
     const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true })
     return { values: parsed.values as OptionValues, positionals: parsed.positionals }
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err)
-    throw new UsageError(`${command.name}: ${msg.replace(/\. To specify.*$/, '')}`)
+    // Node's hints ("use '--retries=-XYZ'") stay, on the one line; the one about positionals goes.
+    const msg = (err instanceof Error ? err.message : String(err)).split('\n').join(' ')
+    throw new UsageError(`${command.name}: ${msg.replace(/\. To specify a positional.*$/, '')}`)
   }
 }
 
@@ -117,7 +159,12 @@ function programHelp(commands: readonly Command[]): string {
     'commands:',
     ...lines,
     '',
-    `Run '${PROGRAM} <command> --help' for a command's options. Exit status: 0 ok, 1 error, 2 usage.`,
+    'options:',
+    '  -h, --help     show this help',
+    '      --version  print the version',
+    '',
+    `Run '${PROGRAM} <command> --help' (or '${PROGRAM} help <command>') for a command's options.`,
+    'Exit status: 0 ok, 1 error, 2 usage.',
     '',
   ].join('\n')
 }
@@ -130,13 +177,18 @@ export function commandHelp(command: Command): string {
   })
   const width = Math.max(...rows.map(r => r[0].length))
   return [
-    `usage: ${PROGRAM} ${command.name} ${command.usage} [options]`,
+    `usage: ${usageLine(command)} [options]`,
     '',
     command.summary,
+    ...(command.usage.includes('SOURCE') ? ['', SOURCE_HELP] : []),
     ...(command.details ? ['', command.details] : []),
     '',
     'options:',
     ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
     '',
   ].join('\n')
+}
+
+function usageLine(command: Command): string {
+  return [PROGRAM, command.name, command.usage].filter(Boolean).join(' ')
 }

@@ -18,9 +18,14 @@ export interface HandOver {
   readonly source: string
 }
 
+/** The kernel's initramfs unpacker skips a name whose c_namesize (with the NUL) exceeds PATH_MAX. */
+const PATH_MAX = 4096
+
 export async function appendToInitrd(base: string, out: string, files: readonly HandOver[]): Promise<number> {
   const entries = entriesFor(files)
-  const baseSize = (await stat(base)).size
+  // newc needs each size up front, and a directory or FIFO has none to give.
+  const baseSize = await regularFileSize(base, 'initramfs')
+  for (const f of files) await regularFileSize(f.source, `hand-over ${f.name}`)
   return writeAtomically(out, async tmp => {
     await pipeline(createReadStream(base), createWriteStream(tmp))
     // newc headers must start on a 4-byte boundary of the whole stream.
@@ -35,21 +40,49 @@ async function* withPrefix(prefix: Buffer, rest: AsyncIterable<Buffer>): AsyncGe
   yield* rest
 }
 
-/** Parent directories first (each once), then the files. */
+async function regularFileSize(path: string, what: string): Promise<number> {
+  const st = await stat(path)
+  if (!st.isFile()) throw new UsageError(`${what}: ${path}: not a regular file`)
+  return st.size
+}
+
+/** Parent directories first (each once), then the files; each name once, as file or directory. */
 function entriesFor(files: readonly HandOver[]): CpioEntry[] {
   const dirs = new Set<string>()
+  const names = new Set<string>()
   const entries: CpioEntry[] = []
   for (const f of files) {
-    if (!f.name || f.name.startsWith('/')) throw new UsageError(`hand-over name ${JSON.stringify(f.name)}: must be a relative path`)
-    const parts = f.name.split('/')
+    const parts = checkName(f.name)
+    const bad = (why: string): never => {
+      throw new UsageError(`hand-over name ${JSON.stringify(f.name)}: ${why}`)
+    }
+    if (names.has(f.name)) bad('given twice')
+    if (dirs.has(f.name)) bad('is also the directory of another name')
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/')
+      if (names.has(dir)) bad(`its directory ${JSON.stringify(dir)} is also a file`)
       if (!dirs.has(dir)) {
         dirs.add(dir)
         entries.push({ name: dir, type: 'dir' })
       }
     }
+    names.add(f.name)
     entries.push({ name: f.name, type: 'file', source: f.source })
   }
   return entries
+}
+
+/** A name the kernel unpacks as given: relative, clean, no control characters, within PATH_MAX. */
+function checkName(name: string): string[] {
+  const bad = (why: string): never => {
+    throw new UsageError(`hand-over name ${JSON.stringify(name)}: ${why}`)
+  }
+  const parts = name.split('/')
+  if (name.startsWith('/') || parts.some(p => p === '' || p === '.' || p === '..')) {
+    bad("must be a relative path without empty, '.' or '..' components")
+  }
+  if (/[\x00-\x1f\x7f]/.test(name)) bad('holds a control character')
+  const bytes = Buffer.byteLength(name) + 1
+  if (bytes > PATH_MAX) bad(`${bytes} bytes with the NUL, more than the kernel's PATH_MAX (${PATH_MAX})`)
+  return parts
 }

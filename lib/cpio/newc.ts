@@ -43,7 +43,7 @@ export interface CpioEntry {
 const pad4 = (n: number) => (4 - (n % 4)) % 4
 
 function header(ino: number, mode: number, size: number, name: string): Buffer {
-  const nameBytes = Buffer.from(`${name}\0`, 'latin1')
+  const nameBytes = Buffer.from(`${name}\0`) // UTF-8, as names come from argv and file names
   const buf = Buffer.alloc(NEWC_HEADER.size + nameBytes.length + pad4(NEWC_HEADER.size + nameBytes.length))
   encode(NEWC_HEADER, buf, 0, {
     c_magic: NEWC_MAGIC,

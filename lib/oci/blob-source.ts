@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { DigestMismatchError, SizeMismatchError } from '../errors.js'
 import { decompress } from '../compress/decompress.js'
 import { parseDigest, shortDigest, verifyStream } from './digest.js'
-import { currentPlatform } from './platform.js'
+import { checkImagePlatform, currentPlatform } from './platform.js'
 import { labelOf, platformsOf, resolveManifest, selectByLabel } from './select.js'
 import { JSON_LIMIT_BYTES, jsonTooLarge, parseJson, validateConfig, validateIndex } from './validate.js'
 import type { BlobStore, Image, ImageEntry, ImageSource, Layer, OpenImageOptions } from './image.js'
@@ -95,6 +95,9 @@ export class BlobImageSource implements ImageSource {
     const { descriptor, manifest } = await resolveManifest(this.read, top, opts.platform ?? currentPlatform(), source)
     const what = `${source}: config ${descriptor.digest}`
     const config = validateConfig(await this.read(manifest.config, what), what, manifest.layers.length)
+    // Without an index only the config says what the image is: an explicit request is checked
+    // against it (the default, this machine, only steers index selection).
+    if (opts.platform && descriptor === top) checkImagePlatform(opts.platform, config, label === undefined ? source : `${source}:${label}`)
     const count = manifest.layers.length
     const layers = manifest.layers.map((d, i) => new BlobLayer(this.store, i, count, d, config.rootfs.diff_ids[i]!))
     return { name: label ?? labelOf(top) ?? descriptor.digest, manifestDigest: descriptor.digest, manifest, config, layers }

@@ -1,7 +1,7 @@
 // Platforms ("linux/arm64/v8") as image-spec image-index.md and containerd's platforms package name
 // them, the running machine's platform, and the matching rule used to pick an index entry.
 
-import { UsageError } from '../errors.js'
+import { NotFoundError, UsageError } from '../errors.js'
 import type { Platform } from './types.js'
 
 /** Parses "os/arch[/variant]" (all lowercase, no empty parts). */
@@ -52,4 +52,14 @@ function normaliseVariant(p: Platform): string {
   const v = p.variant ?? ''
   if (p.architecture === 'arm64' && v === '') return 'v8'
   return v
+}
+
+/**
+ * A platform the caller asked for, checked against the config of an image without an index, so
+ * that another architecture does not pass silently. The variant counts only when both name one
+ * (configs often leave it out).
+ */
+export function checkImagePlatform(want: Platform, have: Platform, what: string): void {
+  const wanted = have.variant ? want : { os: want.os, architecture: want.architecture }
+  if (!platformMatches(wanted, have)) throw new NotFoundError(`${what} is ${formatPlatform(have)}, not the requested ${formatPlatform(want)}`)
 }

@@ -19,7 +19,10 @@ export interface SourceRef {
 /** `exists(path)` answers whether a file or directory is there (injected for testing). */
 export function parseSourceRef(ref: string, exists: (path: string) => boolean): SourceRef {
   if (ref === '') throw new UsageError('empty image source')
-  if (/^https?:\/\//.test(ref)) return { kind: 'http', location: ref, label: undefined, explicitKind: true }
+  if (/^https?:\/\//.test(ref)) {
+    if (!URL.canParse(ref)) throw new UsageError(`image source ${JSON.stringify(ref)}: not a valid URL`)
+    return { kind: 'http', location: ref, label: undefined, explicitKind: true }
+  }
   if (ref.startsWith('docker://')) {
     return { kind: 'docker', location: ref.slice('docker://'.length), label: undefined, explicitKind: true }
   }

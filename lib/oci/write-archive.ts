@@ -1,14 +1,12 @@
 // Writes one image as an oci-archive, as `skopeo copy ... oci-archive:OUT:LABEL` does: oci-layout,
 // the blobs, then index.json naming the manifest (with the ref.name annotation when labelled).
-// The archive is written under a temporary name in the target directory and renamed at the end,
-// so a failed or interrupted write never leaves a partial archive at `outPath`.
+// The archive is written under a temporary name in the target directory and renamed at the end
+// (fs/atomic.ts), so a failed or interrupted write never leaves a partial archive at `outPath`.
 
-import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { writeAtomically, type AtomicWriteOptions } from '../fs/atomic.js'
 import { writeTar, type TarWriteEntry } from '../tar/writer.js'
 import { parseDigest } from './digest.js'
 import type { Layer } from './image.js'
@@ -27,7 +25,7 @@ export interface ArchiveContents {
   layers: readonly Layer[]
 }
 
-export interface WriteArchiveOptions {
+export interface WriteArchiveOptions extends AtomicWriteOptions {
   /** Becomes org.opencontainers.image.ref.name on the index.json entry. */
   label?: string
 }
@@ -35,14 +33,11 @@ export interface WriteArchiveOptions {
 const OCI_LAYOUT = Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' }))
 
 export async function writeOciArchive(outPath: string, img: ArchiveContents, opts: WriteArchiveOptions = {}): Promise<void> {
-  const tmp = join(dirname(outPath), `.${basename(outPath)}.${randomBytes(6).toString('hex')}.tmp`)
-  try {
-    await pipeline(Readable.from(writeTar(archiveEntries(img, opts))), createWriteStream(tmp, { mode: 0o644, flags: 'wx' }))
-    await rename(tmp, outPath)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
+  await writeAtomically(
+    outPath,
+    tmp => pipeline(Readable.from(writeTar(archiveEntries(img, opts))), createWriteStream(tmp, { mode: 0o644, flags: 'wx' })),
+    opts,
+  )
 }
 
 function archiveEntries(img: ArchiveContents, opts: WriteArchiveOptions): TarWriteEntry[] {

@@ -8,9 +8,12 @@ import { treeFromDir } from '../tree/from-dir.js'
 import type { ErofsResult } from './erofs.js'
 
 export async function erofsFromDir(dir: string, path: string, opts: ErofsOptions = {}): Promise<ErofsResult> {
-  const tree = await treeFromDir(dir)
-  const { bytes } = await writeAtomically(path, tmp => writeErofs(tree, new BasicContentReader(), tmp, opts))
-  return { tree, bytes }
+  // Inside: the output is checked before the directory is read.
+  return writeAtomically(path, async tmp => {
+    const tree = await treeFromDir(dir)
+    const { bytes } = await writeErofs(tree, new BasicContentReader(), tmp, opts)
+    return { tree, bytes }
+  })
 }
 
 export async function erofsDigestOfDir(dir: string, opts: ErofsOptions = {}): Promise<string> {

@@ -5,12 +5,12 @@
 import type { Image } from '../oci/image.js'
 import type { ProgressListener } from '../progress.js'
 import { digestErofs, writeErofs, type ErofsOptions } from '../erofs/mkfs.js'
-import { writeAtomically } from '../fs/atomic.js'
+import { writeAtomically, type AtomicWriteOptions } from '../fs/atomic.js'
 import type { Tree } from '../tree/node.js'
 import { treeFromImage } from './scan.js'
 import { contentReaderFor } from './unpack.js'
 
-export interface BuildOptions extends ErofsOptions {
+export interface BuildOptions extends ErofsOptions, AtomicWriteOptions {
   onProgress?: ProgressListener
 }
 
@@ -20,9 +20,12 @@ export interface ErofsResult {
 }
 
 export async function erofsFromImage(image: Image, path: string, opts: BuildOptions = {}): Promise<ErofsResult> {
-  const tree = await treeFromImage(image, opts)
-  const { bytes } = await writeAtomically(path, tmp => writeErofs(tree, contentReaderFor(image, opts.onProgress), tmp, opts))
-  return { tree, bytes }
+  // Inside: the output is checked before the layers are read.
+  return writeAtomically(path, async tmp => {
+    const tree = await treeFromImage(image, opts)
+    const { bytes } = await writeErofs(tree, contentReaderFor(image, opts.onProgress), tmp, opts)
+    return { tree, bytes }
+  }, opts)
 }
 
 /** sha256 of the image erofsFromImage would write, without writing it. */

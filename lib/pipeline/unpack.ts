@@ -3,8 +3,10 @@
 // creates the final tree, renaming each surviving file into place.
 
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { readdirSync, rmSync } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { onInterrupt } from '../fs/interrupt.js'
 import type { Image } from '../oci/image.js'
 import type { ProgressListener } from '../progress.js'
 import { BasicContentReader } from '../tree/content.js'
@@ -21,12 +23,14 @@ export interface UnpackOptions {
 
 /**
  * Writes the image's root filesystem into `dir` (which must not exist or be empty) and returns the
- * tree. On failure what was written is removed again, so a half-made tree is never left behind.
+ * tree. On failure, or when the process is killed by a signal, what was written is removed again,
+ * so a half-made tree is never left behind.
  */
 export async function unpackImage(image: Image, dir: string, opts: UnpackOptions = {}): Promise<Tree> {
   await prepareTarget(dir) // before the long scan, and so everything in dir afterwards is ours
   // A random name: an image cannot plant an entry that collides with it (checked anyway).
   const staging = join(dir, `.bootc-live-staging-${randomBytes(8).toString('hex')}`)
+  const unregister = onInterrupt(() => removeContents(dir))
   try {
     await mkdir(staging, 0o700)
     const tree = await treeFromImage(image, { ...opts, stager: new Stager(staging) })
@@ -37,8 +41,10 @@ export async function unpackImage(image: Image, dir: string, opts: UnpackOptions
     await rm(staging, { recursive: true })
     return tree
   } catch (err) {
-    await removeContents(dir)
+    removeContents(dir)
     throw err
+  } finally {
+    unregister()
   }
 }
 
@@ -47,8 +53,14 @@ export function contentReaderFor(image: Image, onProgress?: ProgressListener): B
   return new BasicContentReader(new LayerContentReader(image, onProgress))
 }
 
-async function removeContents(dir: string): Promise<void> {
+/** Synchronous, so that it can run from a signal handler (fs/interrupt.ts). */
+function removeContents(dir: string): void {
   const base = Buffer.from(`${dir}/`)
-  const names = await readdir(dir, { encoding: 'buffer' }).catch(() => [])
-  await Promise.all(names.map(n => rm(Buffer.concat([base, n]), { recursive: true, force: true })))
+  let names: Buffer[]
+  try {
+    names = readdirSync(dir, { encoding: 'buffer' })
+  } catch {
+    return // nothing was written
+  }
+  for (const n of names) rmSync(Buffer.concat([base, n]), { recursive: true, force: true })
 }

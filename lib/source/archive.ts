@@ -3,7 +3,7 @@
 // skopeo writes index.json after the blobs, so nothing can be assumed about member order.
 
 import { open, type FileHandle } from 'node:fs/promises'
-import { FormatError } from '../errors.js'
+import { FormatError, withContextAsync } from '../errors.js'
 import { BlobImageSource } from '../oci/blob-source.js'
 import { digestProblem, missingBlob } from '../oci/digest.js'
 import type { BlobStore, RawBlob } from '../oci/image.js'
@@ -93,7 +93,7 @@ export async function openArchiveStore(path: string, name = `oci-archive:${path}
   const fh = await open(path, 'r')
   try {
     const { size } = await fh.stat()
-    const entries = await indexTar((position, length) => readExact(fh, position, length, name), size)
+    const entries = await withContextAsync(name, () => indexTar((position, length) => readExact(fh, position, length, name), size))
     const store = new ArchiveStore(name, fh, memberTable(entries), onClose)
     checkLayoutMarker(await store.readSmall('oci-layout'), name)
     return store

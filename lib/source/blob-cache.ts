@@ -4,15 +4,16 @@
 // layers, like a downloaded archive; everything is deleted on close. Digests are still checked on
 // every read by the code above (blob-source.ts), so a file changed underneath fails loudly.
 
-import { mkdtemp, open, rm } from 'node:fs/promises'
+import { open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { makeTempDir, type TempDir } from '../fs/temp-dir.js'
 import type { BlobStore, RawBlob } from '../oci/image.js'
 import { readFileStart } from './file-range.js'
 
 export class BlobCache implements BlobStore {
   readonly name: string
-  private dir: Promise<string> | undefined
+  private dir: Promise<TempDir> | undefined
   /** digest -> the file holding all of its bytes. */
   private readonly complete = new Map<string, { path: string; size: number }>()
   private files = 0
@@ -40,8 +41,8 @@ export class BlobCache implements BlobStore {
 
   /** Streams the blob on while writing it to a new file; the file counts once every byte is in. */
   private async *keep(digest: string, blob: RawBlob): AsyncGenerator<Buffer> {
-    this.dir ??= mkdtemp(join(this.tmpDir, 'bootc-live-blobs-'))
-    const path = join(await this.dir, String(this.files++))
+    this.dir ??= makeTempDir(this.tmpDir, 'bootc-live-blobs-')
+    const path = join((await this.dir).path, String(this.files++))
     const fh = await open(path, 'wx', 0o600)
     let bytes = 0
     let kept = false
@@ -63,7 +64,7 @@ export class BlobCache implements BlobStore {
     try {
       await this.inner.close()
     } finally {
-      if (this.dir) await rm(await this.dir, { recursive: true, force: true })
+      if (this.dir) await (await this.dir).remove()
     }
   }
 }

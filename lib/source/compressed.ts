@@ -4,13 +4,14 @@
 // keeps every later blob read a cheap positional read and lets layers be reopened.
 
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, open, rm } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { decompress } from '../compress/decompress.js'
 import { sniffCompression, SNIFF_BYTES, type Compression } from '../compress/sniff.js'
+import { makeTempDir } from '../fs/temp-dir.js'
 import type { BlobStore } from '../oci/image.js'
 import { openArchiveStore } from './archive.js'
 import { readRange } from './file-range.js'
@@ -29,10 +30,9 @@ export async function sniffFile(path: string): Promise<Compression> {
 
 export async function openCompressedArchiveStore(path: string, tmpDir: string = tmpdir()): Promise<BlobStore> {
   const name = `oci-archive:${path}`
-  const dir = await mkdtemp(join(tmpDir, 'bootc-live-archive-'))
-  const removeDir = () => rm(dir, { recursive: true, force: true })
+  const dir = await makeTempDir(tmpDir, 'bootc-live-archive-')
   try {
-    const tarPath = join(dir, 'archive.tar')
+    const tarPath = join(dir.path, 'archive.tar')
     const fh = await open(path, 'r')
     try {
       const { size } = await fh.stat()
@@ -40,9 +40,9 @@ export async function openCompressedArchiveStore(path: string, tmpDir: string = 
     } finally {
       await fh.close()
     }
-    return await openArchiveStore(tarPath, name, removeDir)
+    return await openArchiveStore(tarPath, name, dir.remove)
   } catch (err) {
-    await removeDir()
+    await dir.remove()
     throw err
   }
 }

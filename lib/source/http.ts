@@ -5,12 +5,12 @@
 // deleted when the source is closed.
 
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { LimitError, NetworkError, UsageError } from '../errors.js'
+import { makeTempDir } from '../fs/temp-dir.js'
 import type { BlobStore } from '../oci/image.js'
 import type { ProgressListener } from '../progress.js'
 import { openArchiveStore } from './archive.js'
@@ -72,15 +72,14 @@ export async function downloadToFile(url: string, path: string, opts: DownloadOp
 /** Downloads the archive at `url` and opens it (plain or gzip/zstd-compressed) as a BlobStore. */
 export async function openHttpStore(url: string, opts: HttpSourceOptions = {}): Promise<BlobStore> {
   const name = redact(parseHttpUrl(url))
-  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'bootc-live-http-'))
-  const removeDir = () => rm(dir, { recursive: true, force: true })
+  const dir = await makeTempDir(opts.tmpDir ?? tmpdir(), 'bootc-live-http-')
   try {
-    const path = join(dir, 'archive')
+    const path = join(dir.path, 'archive')
     await downloadToFile(url, path, opts)
-    if ((await sniffFile(path)) === 'none') return await openArchiveStore(path, name, removeDir)
-    return withCleanup(await openCompressedArchiveStore(path, dir), removeDir)
+    if ((await sniffFile(path)) === 'none') return await openArchiveStore(path, name, dir.remove)
+    return withCleanup(await openCompressedArchiveStore(path, dir.path), dir.remove)
   } catch (err) {
-    await removeDir()
+    await dir.remove()
     throw err
   }
 }

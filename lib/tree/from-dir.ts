@@ -1,19 +1,26 @@
 // Reads a directory on disk into the tree model (for `mkfs DIR` and for comparing trees in tests).
-// Names travel as raw bytes end to end, symlinks are never followed, and names sharing one
-// (dev, ino) share one Inode object, which is how the model expresses hardlinks.
+// Names travel as raw bytes end to end, symlinks below the root are never followed, and names
+// sharing one (dev, ino) share one Inode object, which is how the model expresses hardlinks.
 // A native thread lists the directories with every entry's lstat, xattrs and link target (far
 // cheaper than a bigint lstat, an xattr list and a readlink call from JavaScript for each entry)
 // while this builds the tree from the listings it has finished.
 
-import { constants } from 'node:fs'
+import { constants, realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { UnsupportedError, UsageError } from '../errors.js'
 import { lstatEntry, scanTree, type ScannedEntry } from '../native.js'
 import { Inode, Tree, type Kind } from './node.js'
 
 export async function treeFromDir(dir: string): Promise<Tree> {
-  const rootPath = Buffer.from(resolve(dir))
-  const st = lstatEntry(rootPath)
+  // resolve('') is the working directory, never what an empty name meant.
+  if (dir === '') throw new UsageError('directory path is empty')
+  let rootPath = Buffer.from(resolve(dir))
+  let st = lstatEntry(rootPath)
+  // A symlink named as the root is followed, as mkfs.erofs does; the entries below never are.
+  if ((st.mode & constants.S_IFMT) === constants.S_IFLNK) {
+    rootPath = realpathSync(rootPath, { encoding: 'buffer' })
+    st = lstatEntry(rootPath)
+  }
   if ((st.mode & constants.S_IFMT) !== constants.S_IFDIR) throw new UsageError(`${dir}: not a directory`)
   const reader = new DirReader()
   const tree = new Tree(reader.inode(st))

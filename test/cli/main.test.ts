@@ -1,17 +1,7 @@
 import t from 'tap'
-import { PassThrough } from 'node:stream'
-import { main } from '../../bin/cli/main.js'
+import { runCli } from '../helpers/cli.js'
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream
-  let out = ''
-  let err = ''
-  stdout.on('data', d => (out += d))
-  ;(stderr as unknown as PassThrough).on('data', d => (err += d))
-  const code = await main(argv, { stdout, stderr })
-  return { code, stdout: out, stderr: err }
-}
+const run = (argv: string[]) => runCli(...argv)
 
 t.test('help and version', async t => {
   const help = await run(['--help'])
@@ -24,11 +14,11 @@ t.test('help and version', async t => {
   const ch = await run(['cmdline', '--help'])
   t.equal(ch.code, 0)
   t.match(ch.stdout, /--cmdline TEXT/)
-  t.match(ch.stdout, /--progress auto\|bar\|lines\|none/)
+  t.match((await run(['unpack', '--help'])).stdout, /--progress auto\|bar\|lines\|none/)
 })
 
 t.test('usage errors exit 2 with one line', async t => {
-  for (const argv of [['nope'], ['cmdline', '--bogus'], ['cmdline', 'extra'], ['cmdline', '--progress', 'fancy']]) {
+  for (const argv of [['nope'], ['cmdline', '--bogus'], ['cmdline', 'extra'], ['unpack', 'a.oci', 'dir', '--progress', 'fancy']]) {
     const r = await run(argv)
     t.equal(r.code, 2, argv.join(' '))
     t.match(r.stderr, /^bootc-live-unpack: [^\n]+\n$/, 'one line')

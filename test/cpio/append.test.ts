@@ -56,3 +56,36 @@ t.test('the CLI checks its NAME=FILE arguments', async t => {
   t.match(text, /'no-equals' is not NAME=FILE/)
   await t.rejects(appendToInitrd(join(work, 'base.img'), join(work, 'o.img'), [{ name: '/abs', source: join(work, 'root.oci') }]), /must be a relative path/)
 })
+
+t.test('bad hand-over names are usage errors naming the NAME, before anything is written', async t => {
+  const base = join(work, 'base.img')
+  const file = join(work, 'root.oci')
+  const out = join(work, 'bad.img')
+  const cases: Array<[string[], RegExp]> = [
+    [['a', 'a'], /^hand-over name "a": given twice$/],
+    [['a', 'a/b'], /^hand-over name "a\/b": its directory "a" is also a file$/],
+    [['a/b', 'a'], /^hand-over name "a": is also the directory of another name$/],
+    [['x\ny'], /^hand-over name "x\\ny": holds a control character$/],
+    [['a//b'], /^hand-over name "a\/\/b": must be a relative path without empty/],
+    [['./a'], /^hand-over name "\.\/a": must be a relative path/],
+    [[`d/${'n'.repeat(4094)}`], /^hand-over name "d\/n+": 4097 bytes with the NUL, more than the kernel's PATH_MAX \(4096\)$/],
+  ]
+  for (const [names, message] of cases) {
+    await t.rejects(appendToInitrd(base, out, names.map(name => ({ name, source: file }))), { code: 'USAGE', message }, names.join(' '))
+  }
+  // The longest name the kernel takes: 4095 bytes plus the NUL; GNU cpio reads it back.
+  const longest = `d/${'n'.repeat(4093)}`
+  await appendToInitrd(base, out, [{ name: longest, source: file }])
+  const baseLength = (await readFile(base)).length
+  await writeFile(join(work, 'long.cpio'), (await readFile(out)).subarray(baseLength + ((4 - (baseLength % 4)) % 4)))
+  t.equal(execFileSync('cpio', ['-t', '--quiet', '-F', join(work, 'long.cpio')], { encoding: 'utf8' }), `d\n${longest}\n`)
+})
+
+t.test('a directory as INITRD or FILE is refused by name', async t => {
+  const out = join(work, 'dir.img')
+  await t.rejects(appendToInitrd(work, out, [{ name: 'a', source: join(work, 'root.oci') }]),
+    { code: 'USAGE', message: `initramfs: ${work}: not a regular file` })
+  await t.rejects(appendToInitrd(join(work, 'base.img'), out, [{ name: 'a', source: work }]),
+    { code: 'USAGE', message: `hand-over a: ${work}: not a regular file` })
+  await t.rejects(readFile(out), { code: 'ENOENT' }, 'nothing written')
+})

@@ -35,6 +35,7 @@ t.test('GNU cpio extracts what we wrote, byte for byte', async t => {
     entries.push({ name: `dir/f${n}`, type: 'file', source: join(src, `f${n}`), mode: 0o600 })
   }
   entries.push({ name: 'root.oci', type: 'file', source: join(src, 'f5') })
+  entries.push({ name: 'dir/ünïcødé', type: 'file', source: join(src, 'f1') }) // UTF-8 bytes, as argv gave them
   const archive = join(work, 'a.cpio')
   await writeArchive(archive, entries)
   t.equal((await stat(archive)).size % 4, 0, 'archive length is a multiple of 4')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { currentPlatform, formatPlatform, parsePlatform, platformMatches } from '../../lib/oci/platform.js'
+import { checkImagePlatform, currentPlatform, formatPlatform, parsePlatform, platformMatches } from '../../lib/oci/platform.js'
 import { UsageError } from '../../lib/errors.js'
 
 t.test('parse and format', async t => {
@@ -27,4 +27,15 @@ t.test('variant matters only when asked for', async t => {
   t.ok(platformMatches(p('linux/arm64/v8'), p('linux/arm64')), 'v8 is the arm64 default')
   t.notOk(platformMatches(p('linux/amd64'), p('linux/arm64')))
   t.notOk(platformMatches(p('linux/amd64'), p('windows/amd64')))
+})
+
+t.test('an explicit platform against the image config: variant only when both name one', async t => {
+  const p = parsePlatform
+  t.doesNotThrow(() => checkImagePlatform(p('linux/amd64'), p('linux/amd64'), 'img'))
+  t.doesNotThrow(() => checkImagePlatform(p('linux/arm/v7'), p('linux/arm'), 'img'), 'config without variant')
+  t.doesNotThrow(() => checkImagePlatform(p('linux/arm64'), p('linux/arm64/v8'), 'img'), 'request without variant')
+  t.throws(() => checkImagePlatform(p('linux/arm64'), p('linux/amd64'), 'oci-archive:x.oci'),
+    { code: 'NOT_FOUND', message: 'oci-archive:x.oci is linux/amd64, not the requested linux/arm64' })
+  t.throws(() => checkImagePlatform(p('linux/arm/v7'), p('linux/arm/v6'), 'img'), { message: 'img is linux/arm/v6, not the requested linux/arm/v7' })
+  t.throws(() => checkImagePlatform(p('windows/amd64'), p('linux/amd64'), 'img'), { code: 'NOT_FOUND' })
 })

@@ -16,6 +16,7 @@ t.test('SOURCE forms; a path containing ":" wins over a label split', async t =>
   t.match(p('oci:dir:quay.io/x/y:1'), { kind: 'layout', location: 'dir', label: 'quay.io/x/y:1' }, 'labels may hold colons')
   t.match(p('docker://quay.io/x:1'), { kind: 'docker', location: 'quay.io/x:1' })
   t.match(p('https://h/x.tar'), { kind: 'http' })
+  t.throws(() => p('http://h:99999/x.tar'), { constructor: UsageError, message: 'image source "http://h:99999/x.tar": not a valid URL' })
   t.throws(() => p('nope.tar:v1'), { constructor: NotFoundError, message: /nope\.tar:v1: no such file/ })
   t.throws(() => p('img.tar:'), UsageError)
   t.throws(() => p(''), UsageError)

@@ -2,6 +2,7 @@ import t from 'tap'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openSource } from '../../lib/source/open.js'
+import { openArchiveStore } from '../../lib/source/archive.js'
 import { DigestMismatchError, FormatError, NotFoundError, SizeMismatchError, UnsupportedError } from '../../lib/errors.js'
 import { MediaType } from '../../lib/oci/types.js'
 import {
@@ -33,6 +34,17 @@ t.test('listImages shows labels and media types', async t => {
   t.same(list.map(e => e.label), ['latest', 'v2'])
   t.same(list.map(e => e.digest), readIndex(layout).manifests.map((d: any) => d.digest))
   t.equal(list[0]!.mediaType, MediaType.OCI_MANIFEST)
+})
+
+t.test('an explicit platform must be the image\'s own; the default (this machine) is not checked', async t => {
+  const src = await openSource(`${single}:v2`)
+  t.teardown(() => src.close())
+  const own = (await src.openImage()).config
+  const other = own.architecture === 'arm64' ? 'amd64' : 'arm64'
+  t.equal((await src.openImage({ platform: { os: own.os, architecture: own.architecture } })).layers.length, 1)
+  await t.rejects(src.openImage({ platform: { os: 'linux', architecture: other } }), {
+    constructor: NotFoundError, message: `oci-archive:${single}:v2 is ${own.os}/${own.architecture}, not the requested linux/${other}`,
+  })
 })
 
 t.test('default picks latest; labels select; layers verify and decompress byte-identically', async t => {
@@ -118,6 +130,17 @@ async function firstFailure(file: string, label = 'latest'): Promise<unknown> {
     await src.close()
   }
 }
+
+t.test('a file that is not an archive: the outer tar error names it', async t => {
+  const cut = join(work, 'cut.oci')
+  writeFileSync(cut, readFileSync(single).subarray(0, 1))
+  await t.rejects(openSource(cut), { code: 'TAR_FORMAT', message: `oci-archive:${cut}: truncated tar header at offset 1` })
+  const junk = join(work, 'junk.oci')
+  writeFileSync(junk, Buffer.alloc(1024, 'x'))
+  await t.rejects(openSource(junk), { code: 'TAR_FORMAT', message: new RegExp(`^oci-archive:${junk}: tar header at offset 0: chksum: `) })
+  // A read that fails on the descriptor (EISDIR here; ESPIPE, EIO elsewhere) carries no path of its own.
+  await t.rejects(openArchiveStore(work), { code: 'IO', message: `oci-archive:${work}: read: EISDIR` })
+})
 
 t.test('integrity faults: each names its cause', async t => {
   const firstLayer = () => JSON.parse(readBlob(layout, readIndex(layout).manifests[0].digest).toString()).layers[0]

@@ -63,8 +63,19 @@ t.test('credentials from a containers auth.json', async t => {
   const authFile = join(work, 'auth.json')
   const auth = Buffer.from('alice:s3cret').toString('base64')
   await writeFile(authFile, JSON.stringify({ auths: { [registry.host]: { auth } } }))
-  const { out } = await pullLayers({ ...OPTS, authFiles: [join(work, 'missing.json'), authFile] })
+  const { out } = await pullLayers({ ...OPTS, authFiles: [authFile] })
   t.equal(out.length, 2)
+  // --authfile names a file: one that is not there fails, as with skopeo, instead of pulling anonymously.
+  const missing = join(work, 'missing.json')
+  await t.rejects(pullLayers({ ...OPTS, authFiles: [missing, authFile] }), { code: 'IO', message: `auth file ${missing}: open: ENOENT` })
+  // REGISTRY_AUTH_FILE (a default place) stays optional: bench and tests set it to /nonexistent for "none".
+  const saved = process.env.REGISTRY_AUTH_FILE
+  process.env.REGISTRY_AUTH_FILE = missing
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.REGISTRY_AUTH_FILE
+    else process.env.REGISTRY_AUTH_FILE = saved
+  })
+  await t.rejects(pullLayers({ insecure: true, retry: OPTS.retry }), { status: 401, message: /\(no credentials given\)$/ })
   await writeFile(authFile, JSON.stringify({ auths: { [`${registry.host}/private/img`]: { auth } } }))
   t.equal((await pullLayers({ ...OPTS, authFiles: [authFile] })).out.length, 2, 'a repository-scoped key matches too')
 })

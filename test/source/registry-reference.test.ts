@@ -29,6 +29,12 @@ t.test('invalid references are usage errors naming the problem', async t => {
   t.throws(() => parseDockerReference('x@sha256:abc'), { code: 'USAGE', message: /malformed sha256 digest/ })
   t.throws(() => parseDockerReference('x:-bad'), { code: 'USAGE', message: /invalid tag "-bad"/ })
   t.throws(() => parseDockerReference(''), { code: 'USAGE' })
+  for (const port of ['0', '65536', '99999']) {
+    t.throws(() => parseDockerReference(`127.0.0.1:${port}/x`), { code: 'USAGE', message: `invalid image reference "127.0.0.1:${port}/x": port ${port} is not in 1-65535` })
+  }
+  t.throws(() => parseDockerReference('[::1]:70000/x'), { code: 'USAGE', message: /port 70000 is not in 1-65535$/ })
+  t.throws(() => parseDockerReference('127.0.0.1:http/x'), { code: 'USAGE', message: /invalid registry host "127\.0\.0\.1:http"/ })
+  t.equal(parseDockerReference('127.0.0.1:65535/x').host, '127.0.0.1:65535')
 })
 
 t.test('WWW-Authenticate challenges', async t => {
@@ -58,6 +64,11 @@ t.test('auth.json: most specific key wins, docker hub aliases, first existing fi
   t.same(await credentialsFromAuthFiles([file], 'docker.io', 'library/alpine'), { username: 'hub', password: '3:with:colons' })
   t.equal(await credentialsFromAuthFiles([file], 'elsewhere.example', 'x'), undefined)
   t.equal(await credentialsFromAuthFiles([join(dir, 'none.json')], 'reg.example', 'x'), undefined)
+  // A file the user named must be there (skopeo --authfile fails too); the default places are optional.
+  await t.rejects(credentialsFromAuthFiles([join(dir, 'none.json')], 'reg.example', 'x', true),
+    { code: 'IO', message: `auth file ${join(dir, 'none.json')}: open: ENOENT` })
+  await t.rejects(credentialsFromAuthFiles([dir], 'reg.example', 'x', true), { code: 'IO', message: `auth file ${dir}: read: EISDIR` })
+  t.same(await credentialsFromAuthFiles([file], 'reg.example', 'x', true), { username: 'host', password: '1' })
   await writeFile(join(dir, 'bad.json'), JSON.stringify({ auths: { 'reg.example': { auth: b64('nocolon') } } }))
   await t.rejects(credentialsFromAuthFiles([join(dir, 'bad.json')], 'reg.example', 'x'), { code: 'INVALID_JSON', message: /auths\.reg\.example/ })
 })

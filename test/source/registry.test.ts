@@ -89,6 +89,12 @@ t.test('without insecure, a plain-http registry is refused', async t => {
     name: 'NetworkError', temporary: false,
     message: /^ping https:\/\/127\.0\.0\.1:\d+: GET https:\/\/127\.0\.0\.1:\d+\/v2\/: .*EPROTO.*\(a plain-http registry needs the insecure option\)$/,
   })
+  // Nothing listening, or no such host: plain http would not help, so no such hint.
+  for (const ref of ['127.0.0.1:1/x:1', 'no-such-host.invalid/x:1']) {
+    const err = (await openRegistry(ref, { authFiles: false, retry: FAST }).catch((e: unknown) => e)) as NetworkError
+    t.match(err, { name: 'NetworkError', message: /^ping https:\/\/.*(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)/ }, ref)
+    t.notMatch(err.message, /insecure/, `${ref}: ${err.message}`)
+  }
 })
 
 t.test('pullToArchive writes an oci-archive skopeo reads back blob for blob', async t => {
@@ -224,6 +230,16 @@ t.test('permanent and persistent faults fail clearly and boundedly', async t => 
     await proxy.stop()
   }
   t.equal(seenCount, 5, 'first attempt plus 4 retries')
+})
+
+t.test('a body that stalls mid-way fails as an idle timeout, not as a reset connection', async t => {
+  const proxy = await startFaultProxy(registry.url, [{ kind: 'trickle', chunkBytes: 65536, delayMs: 60_000, match: BLOB_GET }])
+  t.teardown(() => proxy.stop())
+  const src = await openRegistry(`127.0.0.1:${proxy.port}/test/img:v1`, { ...OPTS, idleTimeoutMs: 300, retry: { ...FAST, retries: 0 } })
+  const img = await src.openImage()
+  await t.rejects(readAll(img.layers[1]!.open()), {
+    name: 'NetworkError', message: /blob sha256:[0-9a-f]{64}: giving up after 0 retries: GET http:\/\/127\.0\.0\.1:\d+\/v2\/test\/img\/blobs\/sha256:[0-9a-f]{64}: no data for 300 ms$/,
+  })
 })
 
 t.test('a manifest that does not match its pinned digest is refused', async t => {

@@ -8,7 +8,6 @@ export const catCommand: Command = {
   usage: 'IMAGE PATH',
   summary: 'write a regular file of an EROFS image to stdout, without mounting it',
   options: {},
-  takesSource: false,
   positionals: [2, 2],
   async run(ctx) {
     const [imagePath, path] = ctx.args as [string, string]

@@ -17,7 +17,6 @@ export const cmdlineCommand: Command = {
     cmdline: { type: 'string', valueName: 'TEXT', help: 'parse TEXT instead of /proc/cmdline' },
     'handover-dir': { type: 'string', valueName: 'DIR', help: `where handed-over images are looked for (default ${HANDOVER_DIR})` },
   },
-  takesSource: false,
   positionals: [0, 0],
   async run(ctx) {
     const text = typeof ctx.opts.cmdline === 'string' ? ctx.opts.cmdline : await readFile('/proc/cmdline', 'utf8')

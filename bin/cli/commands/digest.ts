@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { erofsDigestOfImage } from '../../../lib/pipeline/erofs.js'
 import { erofsDigestOfDir } from '../../../lib/pipeline/erofs-dir.js'
-import type { Command } from '../command.js'
+import { SOURCE_OPTIONS, type Command } from '../command.js'
 import { EROFS_OPTIONS, erofsOptions } from '../erofs-options.js'
 import { TWO_PASS_OPTIONS, twoPassOptions, withImage } from '../image-options.js'
 
@@ -12,8 +12,7 @@ export const digestCommand: Command = {
   details:
     'A bare DIR is a root tree (as for mkfs); an OCI layout directory takes the oci: prefix.\n' +
     'Compare the digest of a build machine with the image a booted system mounted.',
-  options: { ...EROFS_OPTIONS, ...TWO_PASS_OPTIONS },
-  takesSource: true,
+  options: { ...SOURCE_OPTIONS, ...EROFS_OPTIONS, ...TWO_PASS_OPTIONS },
   positionals: [1, 1],
   async run(ctx) {
     const [ref] = ctx.args as [string]

@@ -11,7 +11,6 @@ export const initrdAppendCommand: Command = {
     'INITRD stays first and unchanged (early microcode must lead); the kernel unpacks the appended\n' +
     'cpio after it. Each FILE is streamed once, so the extra memory is one copy of it.',
   options: {},
-  takesSource: false,
   positionals: [3, Number.MAX_SAFE_INTEGER],
   async run(ctx) {
     const [base, out, ...specs] = ctx.args as [string, string, ...string[]]

@@ -1,26 +1,21 @@
 import type { Image, ImageEntry } from '../../../lib/oci/image.js'
 import { formatPlatform } from '../../../lib/oci/platform.js'
-import { openSource } from '../../../lib/source/open.js'
-import type { Command } from '../command.js'
-import { imageOptions, sourceOptions } from '../image-options.js'
+import { SOURCE_OPTIONS, type Command } from '../command.js'
+import { openImageFrom } from '../image-options.js'
 import { formatBytes } from '../progress.js'
 
 export const inspectCommand: Command = {
   name: 'inspect',
   usage: 'SOURCE',
   summary: 'list the images (labels) of a source and describe the selected one',
-  details:
-    'SOURCE: FILE or oci-archive:FILE (each with an optional :LABEL), oci:DIR[:LABEL].\n' +
-    'Without a label: the only image, else the one labelled latest, else an error listing the labels.',
-  options: { json: { type: 'boolean', help: 'print JSON instead of text' } },
-  takesSource: true,
+  details: 'Without a label: the only image, else the one labelled latest, else an error listing the labels.',
+  options: { ...SOURCE_OPTIONS, json: { type: 'boolean', help: 'print JSON instead of text' } },
   positionals: [1, 1],
   async run(ctx) {
     const [ref] = ctx.args as [string]
-    const source = await openSource(ref, sourceOptions(ctx))
+    const { source, image } = await openImageFrom(ctx, ref)
     try {
       const images = await source.listImages()
-      const image = await source.openImage(imageOptions(ctx, source, ref))
       ctx.stdout.write(ctx.opts.json === true ? `${JSON.stringify(toJson(ref, images, image), null, 2)}\n` : toText(ref, images, image))
     } finally {
       await source.close()

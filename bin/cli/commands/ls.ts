@@ -12,7 +12,6 @@ export const lsCommand: Command = {
   summary: 'list a directory (or describe a file) of an EROFS image, without mounting it',
   details: 'One line per entry: mode, owner uid:gid, size (or major,minor for devices), name [-> target].',
   options: {},
-  takesSource: false,
   positionals: [1, 2],
   async run(ctx) {
     const [imagePath, path = '/'] = ctx.args as [string, string?]

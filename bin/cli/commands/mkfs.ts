@@ -9,7 +9,6 @@ export const mkfsCommand: Command = {
   usage: 'DIR IMAGE',
   summary: 'build a deterministic EROFS image from a directory tree (like mkfs.erofs)',
   options: EROFS_OPTIONS,
-  takesSource: false,
   positionals: [2, 2],
   async run(ctx) {
     const [dir, path] = ctx.args as [string, string]

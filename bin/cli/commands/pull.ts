@@ -1,7 +1,7 @@
 import { UsageError } from '../../../lib/errors.js'
 import { parsePlatform } from '../../../lib/oci/platform.js'
 import { pullToArchive } from '../../../lib/source/registry/pull.js'
-import type { Command } from '../command.js'
+import { NETWORK_OPTIONS, PLATFORM_OPTION, PROGRESS_OPTION, type Command } from '../command.js'
 import { sourceOptions } from '../image-options.js'
 
 export const pullCommand: Command = {
@@ -11,9 +11,10 @@ export const pullCommand: Command = {
   details: 'The archive is labelled with --label, or with the reference in canonical form.',
   options: {
     label: { type: 'string', short: 'l', valueName: 'L', help: 'ref.name annotation to give the image in the archive' },
-    platform: { type: 'string', valueName: 'os/arch[/variant]', help: 'platform to pick from an image index (default: this machine)' },
+    ...PLATFORM_OPTION,
+    ...PROGRESS_OPTION,
+    ...NETWORK_OPTIONS,
   },
-  takesSource: true,
   positionals: [2, 2],
   async run(ctx) {
     const [ref, out] = ctx.args as [string, string]

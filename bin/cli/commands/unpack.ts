@@ -1,5 +1,5 @@
 import { unpackImage } from '../../../lib/pipeline/unpack.js'
-import type { Command } from '../command.js'
+import { SOURCE_OPTIONS, type Command } from '../command.js'
 import { withImage } from '../image-options.js'
 import { summarizeTree } from '../summary.js'
 
@@ -11,8 +11,7 @@ export const unpackCommand: Command = {
     'DIR must not exist or be empty. Whiteouts, hardlinks, devices, ownership, setuid bits and xattrs\n' +
     '(security.capability included) are written exactly; every path stays inside DIR. Not as root,\n' +
     'ownership, devices and privileged xattrs are skipped with a warning (like umoci --rootless).',
-  options: {},
-  takesSource: true,
+  options: SOURCE_OPTIONS,
   positionals: [2, 2],
   async run(ctx) {
     const [ref, dir] = ctx.args as [string, string]

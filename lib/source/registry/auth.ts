@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { FormatError, NetworkError } from '../../errors.js'
+import { FormatError, NetworkError, ioError } from '../../errors.js'
 import { parseJson } from '../../oci/validate.js'
 import { httpError, readBody, send, type TransportOptions } from './transport.js'
 import { withRetry } from './retry.js'
@@ -127,12 +127,18 @@ export function defaultAuthFiles(env: NodeJS.ProcessEnv = process.env): string[]
 /**
  * Credentials for `domain/repository` from the first auth file that exists: the most specific key
  * wins (`host/ns/repo`, `host/ns`, `host`); docker's `https://index.docker.io/v1/` means docker.io.
+ * With `required` (files the user named, as skopeo's --authfile) a file that cannot be read fails.
  */
-export async function credentialsFromAuthFiles(files: readonly string[], domain: string, repository: string): Promise<Credentials | undefined> {
+export async function credentialsFromAuthFiles(
+  files: readonly string[], domain: string, repository: string, required = false,
+): Promise<Credentials | undefined> {
   for (const file of files) {
-    const text = await readFile(file).catch(() => undefined)
-    if (text === undefined) continue
     const what = `auth file ${file}`
+    const text = await readFile(file).catch(err => {
+      if (required) throw ioError(what, err)
+      return undefined
+    })
+    if (text === undefined) continue
     const auths = (parseJson(text, what) as { auths?: Record<string, { auth?: unknown }> } | null)?.auths ?? {}
     const byKey = new Map(Object.entries(auths).map(([k, v]) => [normaliseAuthKey(k), v]))
     const parts = repository.split('/')

@@ -18,7 +18,10 @@ import type { DockerReference } from './reference.js'
 export interface RegistryOptions extends TransportOptions {
   /** Beats any auth file. */
   credentials?: Credentials
-  /** auth.json files to look in; false for none. Default: defaultAuthFiles(). */
+  /**
+   * auth.json files the caller names (--authfile): each read must succeed. false for none.
+   * Default: defaultAuthFiles() (REGISTRY_AUTH_FILE or the usual places), where a missing file is skipped.
+   */
   authFiles?: readonly string[] | false
 }
 
@@ -42,7 +45,8 @@ export class RegistryClient {
   /** Pings /v2/ (https; with `insecure`, plain http when https does not answer). */
   static async connect(ref: DockerReference, opts: RegistryOptions = {}): Promise<RegistryClient> {
     const files = opts.authFiles === false ? [] : (opts.authFiles ?? defaultAuthFiles())
-    const credentials = opts.credentials ?? (await credentialsFromAuthFiles(files, ref.domain, ref.repository))
+    const named = Array.isArray(opts.authFiles)
+    const credentials = opts.credentials ?? (await credentialsFromAuthFiles(files, ref.domain, ref.repository, named))
     const auth = new Authenticator(ref.domain, credentials, opts)
     const schemes = opts.insecure ? ['https', 'http'] : ['https']
     for (const [i, scheme] of schemes.entries()) {
@@ -53,7 +57,7 @@ export class RegistryClient {
       } catch (err) {
         // Only a transport failure (no HTTP answer at all) makes plain http worth a try.
         const noAnswer = err instanceof NetworkError && err.status === undefined
-        if (noAnswer && !opts.insecure) err.message += ' (a plain-http registry needs the insecure option)'
+        if (noAnswer && !opts.insecure && answeredInPlainHttp(err)) err.message += ' (a plain-http registry needs the insecure option)'
         if (i === schemes.length - 1 || !noAnswer) throw err
       }
     }
@@ -141,6 +145,19 @@ async function ping(base: URL, auth: Authenticator, opts: TransportOptions): Pro
     }
     res.body.resume()
   }, opts.signal))
+}
+
+/**
+ * A TLS handshake answered by a plain-http server: OpenSSL reads "HTTP/1.1 ..." as a record header
+ * ("wrong version number"; "packet length too long" from some versions). DNS, refused connections
+ * and certificate failures are not helped by plain http.
+ */
+function answeredInPlainHttp(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EPROTO' || code?.startsWith('ERR_SSL_')) return /wrong version number|packet length too long/i.test(e.message)
+  }
+  return false
 }
 
 /** The body's own mediaType wins; then Content-Type; then the shape (an index has `manifests`). */

@@ -47,6 +47,8 @@ export function parseDockerReference(ref: string): DockerReference {
     if (!TAG.test(tag)) bad(`invalid tag ${JSON.stringify(tag)}`)
   }
   if (!DOMAIN.test(domain)) bad(`invalid registry host ${JSON.stringify(domain)}`)
+  const port = /:(\d+)$/.exec(domain)?.[1]
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) bad(`port ${port} is not in 1-65535`)
   if (rest === '' || !rest.split('/').every(c => COMPONENT.test(c))) {
     bad(`invalid repository name ${JSON.stringify(rest)}: want lowercase components separated by '/'`)
   }

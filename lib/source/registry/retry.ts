@@ -1,7 +1,7 @@
 // Bounded retries with exponential backoff for HTTP transfers: a budget caps both the number of
 // attempts and the total time, so a flaky server ends in a clear error instead of a hang.
 
-import { NetworkError } from '../../errors.js'
+import { BootcLiveError, NetworkError } from '../../errors.js'
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 5. */
@@ -107,10 +107,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-/** One line for a cause (OpenSSL's messages end in a newline). */
+/** One line for a cause (OpenSSL's messages end in a newline); a Node error's code is added. */
 export function describe(err: unknown): string {
   let text = String(err)
-  if (err instanceof Error) {
+  if (err instanceof BootcLiveError) text = err.message
+  else if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code
     text = code && !err.message.includes(code) ? `${err.message} (${code})` : err.message
   }

@@ -69,11 +69,16 @@ function sendOnce(url: URL, method: string, headers: Record<string, string>, opt
     const lib = url.protocol === 'https:' ? https : http
     const options: https.RequestOptions = { method, headers, signal: opts.signal }
     if (url.protocol === 'https:') options.rejectUnauthorized = !opts.insecure
+    let response: IncomingMessage | undefined
     const req = lib.request(url, options, body => {
+      response = body
       resolve({ status: body.statusCode ?? 0, headers: body.headers, url, body })
     })
     req.setTimeout(idleMs, () => {
-      req.destroy(new NetworkError(`${what}: no data for ${idleMs} ms`, { temporary: true }))
+      const err = new NetworkError(`${what}: no data for ${idleMs} ms`, { temporary: true })
+      // Mid-body the reader sees only the body, which a destroyed request fails with "aborted".
+      response?.destroy(err)
+      req.destroy(err)
     })
     req.on('error', err => reject(wrapError(err, what, opts.signal)))
     req.end()
