@@ -3,8 +3,8 @@
 // Any malformed input ends in a BootcLiveError (FormatError, UnsupportedError or NotFoundError).
 
 import { Buffer } from 'node:buffer'
-import { open } from 'node:fs/promises'
-import { BootcLiveError, FormatError, NotFoundError } from '../errors.js'
+import { open, stat } from 'node:fs/promises'
+import { BootcLiveError, FormatError, NotFoundError, UsageError, ioError } from '../errors.js'
 import { Inode, Tree } from '../tree/node.js'
 import { EROFS_FT_UNKNOWN, EROFS_INODE_FLAT_INLINE, EROFS_ISLOT_SIZE, decodeRdev, erofsInodeExtended } from './format.js'
 import { FILE_TYPE_OF_KIND } from './file-types.js'
@@ -215,13 +215,17 @@ export function openErofs(readAt: ReadAt): Promise<ErofsImage> {
 
 /** Opens an image file; call close() when done. */
 export async function openErofsFile(path: string): Promise<ErofsImage & { close(): Promise<void> }> {
+  // Opening a fifo would wait for a writer; an image is read by position (a file or a block device).
+  if ((await stat(path)).isFIFO()) throw new UsageError(`${path}: is a fifo, not an EROFS image`)
   const fh = await open(path, 'r')
   try {
     const img = await openErofs(async (pos, len) => {
       const buf = Buffer.alloc(len)
       let done = 0
       while (done < len) {
-        const { bytesRead } = await fh.read(buf, done, len - done, pos + done)
+        const { bytesRead } = await fh.read(buf, done, len - done, pos + done).catch(err => {
+          throw ioError(path, err)
+        })
         if (bytesRead === 0) break
         done += bytesRead
       }

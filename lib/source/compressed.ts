@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { decompress } from '../compress/decompress.js'
+import { ioError } from '../errors.js'
 import { sniffCompression, SNIFF_BYTES, type Compression } from '../compress/sniff.js'
 import { makeTempDir } from '../fs/temp-dir.js'
 import type { BlobStore } from '../oci/image.js'
@@ -21,7 +22,9 @@ export async function sniffFile(path: string): Promise<Compression> {
   const fh = await open(path, 'r')
   try {
     const head = Buffer.alloc(SNIFF_BYTES)
-    const { bytesRead } = await fh.read(head, 0, SNIFF_BYTES, 0)
+    const { bytesRead } = await fh.read(head, 0, SNIFF_BYTES, 0).catch(err => {
+      throw ioError(`oci-archive:${path}`, err)
+    })
     return sniffCompression(head.subarray(0, bytesRead))
   } finally {
     await fh.close()

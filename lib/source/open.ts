@@ -1,6 +1,7 @@
 // SOURCE string -> ImageSource: archives and layouts on disk, oci-archives over http(s), registries.
 
 import { existsSync, statSync } from 'node:fs'
+import { UsageError } from '../errors.js'
 import { BlobImageSource } from '../oci/blob-source.js'
 import type { ImageSource } from '../oci/image.js'
 import { parseSourceRef, type SourceRef } from '../oci/reference.js'
@@ -47,9 +48,13 @@ async function openStore(ref: SourceRef, opts: OpenSourceOptions) {
     }
     case 'layout':
       return openLayoutStore(ref.location)
-    case 'archive':
-      if (!ref.explicitKind && statSync(ref.location).isDirectory()) return openLayoutStore(ref.location)
+    case 'archive': {
+      const st = statSync(ref.location)
+      if (!ref.explicitKind && st.isDirectory()) return openLayoutStore(ref.location)
+      // A fifo or device would block or read without end: archives are read by position.
+      if (!st.isFile()) throw new UsageError(`oci-archive:${ref.location}: not a regular file`)
       if ((await sniffFile(ref.location)) !== 'none') return openCompressedArchiveStore(ref.location, opts.tmpDir)
       return openArchiveStore(ref.location)
+    }
   }
 }

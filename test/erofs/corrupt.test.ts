@@ -3,6 +3,7 @@
 // must be a BootcLiveError; nothing may crash, hang or allocate without bound.
 
 import t from 'tap'
+import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -12,7 +13,7 @@ import { BasicContentReader } from '../../lib/tree/content.js'
 import { erofsSuperblockCrc } from '../../lib/erofs/crc32c.js'
 import { EROFS_BLKSIZ, EROFS_SUPER_OFFSET, erofsSuperBlock } from '../../lib/erofs/format.js'
 import { writeErofs } from '../../lib/erofs/mkfs.js'
-import { openErofs } from '../../lib/erofs/reader.js'
+import { openErofs, openErofsFile } from '../../lib/erofs/reader.js'
 import { tempDir } from './harness.js'
 import { sampleTree } from './sample-tree.js'
 
@@ -69,4 +70,12 @@ t.test('damaged images fail with BootcLiveError only', async t => {
     { seed: 20240601, numRuns: Number(process.env.EROFS_FUZZ_RUNS ?? 400) },
   )
   t.ok(failures > 0, `flips were detected (${failures} rejected)`)
+})
+
+t.test('openErofsFile names the path it cannot read, and refuses a fifo instead of waiting for a writer', async t => {
+  const dir = await tempDir(t)
+  await t.rejects(openErofsFile(dir), { code: 'IO', message: `${dir}: read: EISDIR` })
+  const fifo = join(dir, 'image.fifo')
+  execFileSync('mkfifo', [fifo])
+  await t.rejects(openErofsFile(fifo), { code: 'USAGE', message: `${fifo}: is a fifo, not an EROFS image` })
 })

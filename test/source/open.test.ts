@@ -1,4 +1,5 @@
 import t from 'tap'
+import { execFileSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FormatError, NetworkError, NotFoundError } from '../../lib/errors.js'
@@ -39,4 +40,11 @@ t.test('missing and malformed sources', async t => {
   const garbage = join(work, 'garbage.tar')
   writeFileSync(garbage, Buffer.alloc(1000, 7))
   await t.rejects(openSource(garbage), { code: 'TAR_FORMAT' })
+})
+
+t.test('a fifo or device given as an archive is refused by name instead of blocking', async t => {
+  const fifo = join(work, 'archive.fifo')
+  execFileSync('mkfifo', [fifo])
+  await t.rejects(openSource(fifo), { code: 'USAGE', message: `oci-archive:${fifo}: not a regular file` })
+  await t.rejects(openSource('/dev/null'), { code: 'USAGE', message: 'oci-archive:/dev/null: not a regular file' })
 })
