@@ -74,8 +74,8 @@ function diedOfSigterm(end: { wasMidway: boolean; code: number | null; signal: N
 }
 
 /**
- * A docker:// reference to the small vector, served through a proxy that trickles every blob (1 KiB
- * per 100 ms), so a command is reliably mid-work: CI has no large input to be slow on.
+ * A docker:// reference to the small vector, served through a proxy that trickles every blob (256
+ * bytes per 500 ms: its 1.4 KB layer takes ~3 s), so a command is reliably mid-work when killed.
  */
 async function slowRegistryRef(t: Test): Promise<string> {
   const { startRegistry } = await import('../helpers/servers/registry.js')
@@ -85,7 +85,7 @@ async function slowRegistryRef(t: Test): Promise<string> {
   execFileSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci-archive:${small}`, `docker://${registry.host}/safety/vec:v1`], {
     env: { ...process.env, REGISTRY_AUTH_FILE: '/nonexistent' },
   })
-  const proxy = await startFaultProxy(registry.url, [{ kind: 'trickle', chunkBytes: 1024, delayMs: 100, match: /^GET .*\/blobs\//, times: 100 }])
+  const proxy = await startFaultProxy(registry.url, [{ kind: 'trickle', chunkBytes: 256, delayMs: 500, match: /^GET .*\/blobs\//, times: 100 }])
   t.teardown(() => proxy.stop())
   return `docker://127.0.0.1:${proxy.port}/safety/vec:v1`
 }
