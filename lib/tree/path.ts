@@ -25,8 +25,17 @@ export function cleanPath(path: string): string[] {
 
 /** A path as text for messages: UTF-8 where it decodes, quoted and escaped. */
 export function showPath(path: string): string {
-  return JSON.stringify(Buffer.from(path, 'latin1').toString('utf8'))
+  return JSON.stringify(shortenPath(Buffer.from(path, 'latin1').toString('utf8')))
 }
+
+/** Paths in messages keep their start and end: a hostile layer's 10 KB path must not make a 10 KB line. */
+export function shortenPath(path: string): string {
+  return path.length <= SHOWN_MAX ? path : `${path.slice(0, SHOWN_HEAD)}...${path.slice(-SHOWN_TAIL)}`
+}
+
+const SHOWN_HEAD = 60
+const SHOWN_TAIL = 100
+const SHOWN_MAX = SHOWN_HEAD + 3 + SHOWN_TAIL
 
 /** One resolved component: its name and the inode there now (null: missing, to be created). */
 interface Step {

@@ -15,6 +15,7 @@ import { BootcLiveError, FormatError, SizeMismatchError, UnsafePathError, UsageE
 import { lsetxattr, lutimes, mknod } from '../native.js'
 import type { ContentReader } from './content.js'
 import { Inode, Tree, compareNames, walk, type Kind } from './node.js'
+import { shortenPath } from './path.js'
 
 export interface WriteDirOptions {
   /** Called once per kind of thing that could not be restored (ownership, devices, xattrs). */
@@ -71,7 +72,7 @@ function planEntries(tree: Tree, root: Buffer): Entry[] {
   // walk() descends into a directory only after we return from its yield, so bad names and
   // directory cycles are caught before anything below them is visited.
   for (const [p, node] of walk(tree)) {
-    const shown = JSON.stringify(`/${p}`)
+    const shown = JSON.stringify(shortenPath(`/${p}`))
     const first = firsts.get(node) ?? null
     if (first && node.kind === 'dir') throw new FormatError(`tree entry ${shown}: directory already at ${first.shown}`)
     for (const name of node.children?.keys() ?? []) {
@@ -107,7 +108,8 @@ function io(e: Entry, fn: () => void): void {
     fn()
   } catch (err) {
     if (err instanceof BootcLiveError) throw err
-    throw new BootcLiveError('IO', `writing ${e.shown}: ${describeSystemError(err)}`, { cause: err })
+    // The call's own path is the same entry under the target (or a staging name): left out.
+    throw new BootcLiveError('IO', `writing ${e.shown}: ${describeSystemError(err, false)}`, { cause: err })
   }
 }
 

@@ -144,3 +144,18 @@ t.test('rootless: as nobody it warns once per kind and writes what it can', asyn
     .map(l => l.replace(/(security|trusted)\.[^ ;]*=[0-9a-f]*;?/g, '').replace(/;? link=/, ' link=').replace('xattrs= ', 'xattrs=- '))
   t.equal(diffListings(want, await listDir(out, { mtime: true })), '')
 })
+
+t.test('a path too long for the kernel fails with one short line that keeps its start and end', async t => {
+  const base = await tempDir(t)
+  const tree = new Tree()
+  let dir = tree.root
+  for (let i = 0; i < 3000; i++) {
+    const sub = new Inode('dir', 0o755)
+    dir.children!.set('abc', sub)
+    dir = sub
+  }
+  dir.children!.set('deepest', new Inode('reg', 0o644))
+  const err = await writeTreeToDir(tree, new BasicContentReader(), join(base, 'out')).then(() => null, (e: Error) => e)
+  t.match(err, { code: 'IO', message: /^writing "\/abc\/abc\/.*\.\.\..*\/abc\/abc\/abc": mkdir: ENAMETOOLONG$/ })
+  t.ok(err!.message.length < 250, `${err!.message.length} characters`)
+})
