@@ -53,14 +53,11 @@ function entriesFor(files: readonly HandOver[]): CpioEntry[] {
   const entries: CpioEntry[] = []
   for (const f of files) {
     const parts = checkName(f.name)
-    const bad = (why: string): never => {
-      throw new UsageError(`hand-over name ${JSON.stringify(f.name)}: ${why}`)
-    }
-    if (names.has(f.name)) bad('given twice')
-    if (dirs.has(f.name)) bad('is also the directory of another name')
+    if (names.has(f.name)) badName(f.name, 'given twice')
+    if (dirs.has(f.name)) badName(f.name, 'is also the directory of another name')
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/')
-      if (names.has(dir)) bad(`its directory ${JSON.stringify(dir)} is also a file`)
+      if (names.has(dir)) badName(f.name, `its directory ${JSON.stringify(dir)} is also a file`)
       if (!dirs.has(dir)) {
         dirs.add(dir)
         entries.push({ name: dir, type: 'dir' })
@@ -74,15 +71,16 @@ function entriesFor(files: readonly HandOver[]): CpioEntry[] {
 
 /** A name the kernel unpacks as given: relative, clean, no control characters, within PATH_MAX. */
 function checkName(name: string): string[] {
-  const bad = (why: string): never => {
-    throw new UsageError(`hand-over name ${JSON.stringify(name)}: ${why}`)
-  }
   const parts = name.split('/')
   if (name.startsWith('/') || parts.some(p => p === '' || p === '.' || p === '..')) {
-    bad("must be a relative path without empty, '.' or '..' components")
+    badName(name, "must be a relative path without empty, '.' or '..' components")
   }
-  if (/[\x00-\x1f\x7f]/.test(name)) bad('holds a control character')
+  if (/[\x00-\x1f\x7f]/.test(name)) badName(name, 'holds a control character')
   const bytes = Buffer.byteLength(name) + 1
-  if (bytes > PATH_MAX) bad(`${bytes} bytes with the NUL, more than the kernel's PATH_MAX (${PATH_MAX})`)
+  if (bytes > PATH_MAX) badName(name, `${bytes} bytes with the NUL, more than the kernel's PATH_MAX (${PATH_MAX})`)
   return parts
+}
+
+function badName(name: string, why: string): never {
+  throw new UsageError(`hand-over name ${JSON.stringify(name)}: ${why}`)
 }

@@ -11,7 +11,7 @@
 import { mkdir, readdir } from 'node:fs/promises'
 import { chmodSync, closeSync, constants, lchownSync, linkSync, mkdirSync, openSync, renameSync, symlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import { BootcLiveError, FormatError, SizeMismatchError, UnsafePathError, UsageError, describeSystemError } from '../errors.js'
+import { BootcLiveError, FormatError, SizeMismatchError, UnsafePathError, UsageError, ioError } from '../errors.js'
 import { lsetxattr, lutimes, mknod } from '../native.js'
 import type { ContentReader } from './content.js'
 import { Inode, Tree, compareNames, walk, type Kind } from './node.js'
@@ -108,8 +108,8 @@ function io(e: Entry, fn: () => void): void {
     fn()
   } catch (err) {
     if (err instanceof BootcLiveError) throw err
-    // The call's own path is the same entry under the target (or a staging name): left out.
-    throw new BootcLiveError('IO', `writing ${e.shown}: ${describeSystemError(err, false)}`, { cause: err })
+    // ioError leaves out the call's own path: the same entry under the target, or a staging name.
+    throw ioError(`writing ${e.shown}`, err)
   }
 }
 
